@@ -1,0 +1,531 @@
+//! The framework file: a TOML document a province can write and review by hand
+//! (`docs/FRAMEWORK_FORMAT.md`). Reading one reports every mistake it can find, each with its
+//! line and column and what to write instead, in Vietnamese and English.
+
+use std::collections::HashSet;
+use std::ops::Range;
+
+use serde::Deserialize;
+use toml::Spanned;
+use unicode_normalization::UnicodeNormalization;
+
+use crate::framework::{Comparator, Framework, Group, Indicator, Measure, Target};
+use crate::{Bilingual, Date, Decimal, UnitKind};
+
+/// One mistake in a framework file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+    pub message: Bilingual,
+    /// What to write instead, when there is something to suggest.
+    pub help: Option<Bilingual>,
+}
+
+impl Diagnostic {
+    /// `FILE:LINE:COL: lỗi: ... / error: ...` and the help lines, for the command line.
+    pub fn render(&self, file: &str) -> String {
+        let mut out = format!(
+            "{file}:{}:{}: lỗi: {}\n{file}:{}:{}: error: {}",
+            self.line, self.column, self.message.vi, self.line, self.column, self.message.en
+        );
+        if let Some(help) = &self.help {
+            out.push_str(&format!("\n    gợi ý: {}\n    help: {}", help.vi, help.en));
+        }
+        out
+    }
+}
+
+/// Reads a framework from the text of its file.
+pub fn parse_framework(source: &str) -> Result<Framework, Vec<Diagnostic>> {
+    let mut checker = Checker {
+        source,
+        diagnostics: Vec::new(),
+    };
+    let raw: RawFramework = match toml::from_str(source) {
+        Ok(raw) => raw,
+        Err(e) => {
+            let span = e.span().unwrap_or(0..0);
+            let message = e.message().trim().to_string();
+            checker.error(span, syntax_message(&message), None);
+            return Err(checker.diagnostics);
+        }
+    };
+    let framework = checker.check(raw);
+    if checker.diagnostics.is_empty() {
+        Ok(framework.expect("a framework is built whenever no error was found"))
+    } else {
+        checker.diagnostics.sort_by_key(|d| (d.line, d.column));
+        Err(checker.diagnostics)
+    }
+}
+
+fn bi(vi: impl Into<String>, en: impl Into<String>) -> Bilingual {
+    Bilingual {
+        vi: vi.into(),
+        en: en.into(),
+    }
+}
+
+fn syntax_message(message: &str) -> Bilingual {
+    let vi = if message.starts_with("unknown field") {
+        format!("trường không có trong định dạng ({message})")
+    } else if message.starts_with("missing field") {
+        format!("thiếu trường bắt buộc ({message})")
+    } else if message.starts_with("invalid type") {
+        format!("sai kiểu giá trị ({message})")
+    } else {
+        format!("tệp TOML không hợp lệ ({message})")
+    };
+    bi(vi, message)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFramework {
+    code: Option<Spanned<String>>,
+    version: Option<Spanned<i64>>,
+    name: Option<Spanned<String>>,
+    name_en: Option<Spanned<String>>,
+    period: Option<Spanned<RawPeriod>>,
+    deadline: Option<Spanned<toml::Value>>,
+    applies_to: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    groups: Vec<Spanned<RawGroup>>,
+    #[serde(default)]
+    indicators: Vec<Spanned<RawIndicator>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPeriod {
+    start: Option<Spanned<toml::Value>>,
+    end: Option<Spanned<toml::Value>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGroup {
+    code: Option<Spanned<String>>,
+    name: Option<Spanned<String>>,
+    name_en: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIndicator {
+    code: Option<Spanned<String>>,
+    group: Option<Spanned<String>>,
+    name: Option<Spanned<String>>,
+    name_en: Option<Spanned<String>>,
+    measure: Option<Spanned<String>>,
+    target: Option<Spanned<String>>,
+    deadline: Option<Spanned<toml::Value>>,
+    applies_to: Option<Spanned<Vec<Spanned<String>>>>,
+    mandatory: Option<Spanned<bool>>,
+    points: Option<Spanned<toml::Value>>,
+    #[serde(default)]
+    evidence: Vec<Spanned<String>>,
+    count_unit: Option<Spanned<String>>,
+}
+
+struct Checker<'s> {
+    source: &'s str,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Checker<'_> {
+    fn position(&self, offset: usize) -> (usize, usize) {
+        let before = &self.source[..offset.min(self.source.len())];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = before[line_start..].chars().count() + 1;
+        (line, column)
+    }
+
+    fn error(&mut self, span: Range<usize>, message: Bilingual, help: Option<Bilingual>) {
+        let (line, column) = self.position(span.start);
+        self.diagnostics.push(Diagnostic {
+            line,
+            column,
+            message,
+            help,
+        });
+    }
+
+    /// A required text field: present, not blank, NFC-normalised.
+    fn text(
+        &mut self,
+        field: Option<Spanned<String>>,
+        owner: Range<usize>,
+        key: &str,
+        example: &str,
+    ) -> Option<String> {
+        match field {
+            None => {
+                self.error(
+                    owner,
+                    bi(format!("thiếu trường `{key}`"), format!("missing field `{key}`")),
+                    Some(bi(format!("thêm `{key} = {example}`"), format!("add `{key} = {example}`"))),
+                );
+                None
+            }
+            Some(s) if s.get_ref().trim().is_empty() => {
+                self.error(
+                    s.span(),
+                    bi(format!("`{key}` không được để trống"), format!("`{key}` must not be empty")),
+                    Some(bi(format!("ví dụ: `{key} = {example}`"), format!("e.g. `{key} = {example}`"))),
+                );
+                None
+            }
+            Some(s) => Some(s.into_inner().trim().nfc().collect()),
+        }
+    }
+
+    /// A code: letters, digits, `-`, `_` and `.`, no spaces.
+    fn code(&mut self, field: Option<Spanned<String>>, owner: Range<usize>, example: &str) -> Option<(String, Range<usize>)> {
+        let span = field.as_ref().map_or(owner.clone(), |f| f.span());
+        let code = self.text(field, owner, "code", example)?;
+        if !code.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
+            self.error(
+                span,
+                bi(
+                    format!("mã «{code}» chỉ được gồm chữ không dấu, chữ số, `-`, `_` và `.`"),
+                    format!("code «{code}» may hold only ASCII letters, digits, `-`, `_` and `.`"),
+                ),
+                Some(bi(format!("ví dụ: `code = {example}`"), format!("e.g. `code = {example}`"))),
+            );
+            return None;
+        }
+        Some((code, span))
+    }
+
+    fn date(&mut self, value: Spanned<toml::Value>, key: &str) -> Option<Date> {
+        let span = value.span();
+        let parsed = match value.get_ref() {
+            toml::Value::Datetime(dt) if dt.time.is_none() && dt.offset.is_none() => dt
+                .date
+                .and_then(|d| Date::from_ymd(i32::from(d.year), d.month, d.day)),
+            toml::Value::String(s) => s.parse().ok(),
+            _ => None,
+        };
+        if parsed.is_none() {
+            self.error(
+                span,
+                bi(
+                    format!("`{key}` phải là một ngày (năm-tháng-ngày)"),
+                    format!("`{key}` must be a date (year-month-day)"),
+                ),
+                Some(bi(format!("ví dụ: `{key} = 2022-12-31`"), format!("e.g. `{key} = 2022-12-31`"))),
+            );
+        }
+        parsed
+    }
+
+    fn kinds(&mut self, list: Spanned<Vec<Spanned<String>>>) -> Option<Vec<UnitKind>> {
+        let span = list.span();
+        let mut kinds = Vec::new();
+        let mut ok = true;
+        for item in list.into_inner() {
+            match item.get_ref().parse::<UnitKind>() {
+                Ok(k) if !kinds.contains(&k) => kinds.push(k),
+                Ok(_) => {}
+                Err(_) => {
+                    ok = false;
+                    let known = UnitKind::ALL.map(UnitKind::code).join(", ");
+                    self.error(
+                        item.span(),
+                        bi(
+                            format!("loại đơn vị «{}» không tồn tại", item.get_ref()),
+                            format!("unknown unit kind «{}»", item.get_ref()),
+                        ),
+                        Some(bi(format!("dùng một trong: {known}"), format!("use one of: {known}"))),
+                    );
+                }
+            }
+        }
+        if ok && kinds.is_empty() {
+            self.error(
+                span,
+                bi("`applies_to` không được rỗng", "`applies_to` must not be empty"),
+                Some(bi(
+                    "ví dụ: `applies_to = [\"phuong\", \"xa\", \"thi_tran\"]`",
+                    "e.g. `applies_to = [\"phuong\", \"xa\", \"thi_tran\"]`",
+                )),
+            );
+            return None;
+        }
+        ok.then_some(kinds)
+    }
+
+    fn check(&mut self, raw: RawFramework) -> Option<Framework> {
+        let whole = 0..0;
+        let code = self.code(raw.code, whole.clone(), "\"cds-phuong-2022\"").map(|(c, _)| c);
+        let version = match raw.version {
+            None => {
+                self.error(whole.clone(), bi("thiếu trường `version`", "missing field `version`"), Some(bi("thêm `version = 1`", "add `version = 1`")));
+                None
+            }
+            Some(v) if *v.get_ref() < 1 || *v.get_ref() > i64::from(u32::MAX) => {
+                self.error(v.span(), bi("`version` phải là số nguyên dương", "`version` must be a positive whole number"), Some(bi("ví dụ: `version = 1`", "e.g. `version = 1`")));
+                None
+            }
+            Some(v) => Some(*v.get_ref() as u32),
+        };
+        let name = self.text(raw.name, whole.clone(), "name", "\"Bộ chỉ tiêu chuyển đổi số cấp xã năm 2022\"");
+        let name_en = self.text(raw.name_en, whole.clone(), "name_en", "\"Commune digital transformation indicators 2022\"");
+
+        let (mut period_start, mut period_end) = (None, None);
+        match raw.period {
+            None => self.error(whole.clone(), bi("thiếu trường `period`", "missing field `period`"), Some(bi("thêm `period = { start = 2022-01-01, end = 2022-12-31 }`", "add `period = { start = 2022-01-01, end = 2022-12-31 }`"))),
+            Some(p) => {
+                let span = p.span();
+                let p = p.into_inner();
+                for (key, field, slot) in [("start", p.start, &mut period_start), ("end", p.end, &mut period_end)] {
+                    match field {
+                        Some(v) => *slot = self.date(v, key),
+                        None => self.error(span.clone(), bi(format!("`period` thiếu `{key}`"), format!("`period` is missing `{key}`")), Some(bi("viết `period = { start = 2022-01-01, end = 2022-12-31 }`", "write `period = { start = 2022-01-01, end = 2022-12-31 }`"))),
+                    }
+                }
+                if let (Some(s), Some(e)) = (period_start, period_end)
+                    && s > e
+                {
+                    self.error(span, bi(format!("kỳ bắt đầu ({}) sau kỳ kết thúc ({})", s.dmy(), e.dmy()), format!("the period starts ({}) after it ends ({})", s.dmy(), e.dmy())), None);
+                }
+            }
+        }
+        let default_deadline = match raw.deadline {
+            Some(v) => self.date(v, "deadline"),
+            None => period_end,
+        };
+        let default_kinds = match raw.applies_to {
+            Some(list) => self.kinds(list),
+            None => Some(vec![UnitKind::Phuong, UnitKind::Xa, UnitKind::ThiTran, UnitKind::DacKhu]),
+        };
+
+        let mut groups = Vec::new();
+        let mut group_codes: HashSet<String> = HashSet::new();
+        if raw.groups.is_empty() {
+            self.error(whole.clone(), bi("khung chỉ tiêu chưa có nhóm nào", "the framework has no group"), Some(bi("thêm `[[groups]]` với `code`, `name`, `name_en`", "add a `[[groups]]` table with `code`, `name` and `name_en`")));
+        }
+        for g in raw.groups {
+            let span = g.span();
+            let g = g.into_inner();
+            let code = self.code(g.code, span.clone(), "\"chinh-quyen-so\"");
+            let name = self.text(g.name, span.clone(), "name", "\"Chính quyền số\"");
+            let name_en = self.text(g.name_en, span.clone(), "name_en", "\"Digital government\"");
+            if let Some((code, code_span)) = code {
+                if !group_codes.insert(code.clone()) {
+                    self.error(code_span, bi(format!("mã nhóm «{code}» bị trùng"), format!("duplicate group code «{code}»")), Some(bi("mỗi nhóm cần một mã riêng", "give each group its own code")));
+                } else if let (Some(name), Some(name_en)) = (name, name_en) {
+                    groups.push(Group { code, name, name_en });
+                }
+            }
+        }
+
+        let mut indicators = Vec::new();
+        let mut indicator_codes: HashSet<String> = HashSet::new();
+        if raw.indicators.is_empty() {
+            self.error(whole, bi("khung chỉ tiêu chưa có chỉ tiêu nào", "the framework has no indicator"), Some(bi("thêm `[[indicators]]`", "add an `[[indicators]]` table")));
+        }
+        let mut known_groups: Vec<&String> = group_codes.iter().collect();
+        known_groups.sort();
+        let known_groups = known_groups.into_iter().map(String::as_str).collect::<Vec<_>>().join(", ");
+        for ind in raw.indicators {
+            let span = ind.span();
+            let ind = ind.into_inner();
+            let code = self.code(ind.code, span.clone(), "\"CQS-01\"");
+            if let Some((c, code_span)) = &code
+                && !indicator_codes.insert(c.clone())
+            {
+                self.error(code_span.clone(), bi(format!("mã chỉ tiêu «{c}» bị trùng"), format!("duplicate indicator code «{c}»")), Some(bi("mỗi chỉ tiêu cần một mã riêng", "give each indicator its own code")));
+            }
+            let group = match ind.group {
+                None => {
+                    self.error(span.clone(), bi("thiếu trường `group`", "missing field `group`"), Some(bi(format!("thêm `group = \"...\"` với một trong: {known_groups}"), format!("add `group = \"...\"` naming one of: {known_groups}"))));
+                    None
+                }
+                Some(g) if !group_codes.contains(g.get_ref()) => {
+                    self.error(g.span(), bi(format!("nhóm «{}» chưa được khai báo", g.get_ref()), format!("unknown group «{}»", g.get_ref())), Some(bi(format!("dùng một trong: {known_groups}, hoặc khai báo nhóm trong `[[groups]]`"), format!("use one of: {known_groups}, or declare it in `[[groups]]`"))));
+                    None
+                }
+                Some(g) => Some(g.into_inner()),
+            };
+            let name = self.text(ind.name, span.clone(), "name", "\"Tỷ lệ hồ sơ nộp trực tuyến\"");
+            let name_en = self.text(ind.name_en, span.clone(), "name_en", "\"Dossiers submitted online\"");
+            let measures = Measure::ALL.map(Measure::code).join(", ");
+            let measure = match ind.measure {
+                None => {
+                    self.error(span.clone(), bi("thiếu trường `measure`", "missing field `measure`"), Some(bi(format!("thêm `measure = \"...\"`, một trong: {measures}"), format!("add `measure = \"...\"`, one of: {measures}"))));
+                    None
+                }
+                Some(m) => match Measure::from_code(m.get_ref()) {
+                    Some(m) => Some(m),
+                    None => {
+                        self.error(m.span(), bi(format!("cách đo «{}» không tồn tại", m.get_ref()), format!("unknown measure «{}»", m.get_ref())), Some(bi(format!("dùng một trong: {measures}"), format!("use one of: {measures}"))));
+                        None
+                    }
+                },
+            };
+            let target = match (ind.target, measure) {
+                (None, _) => {
+                    self.error(span.clone(), bi("thiếu trường `target`", "missing field `target`"), Some(bi("thêm ví dụ `target = \">= 80%\"` hoặc `target = \"= yes\"`", "add e.g. `target = \">= 80%\"` or `target = \"= yes\"`")));
+                    None
+                }
+                (Some(_), None) => None,
+                (Some(t), Some(m)) => match parse_target(t.get_ref(), m) {
+                    Ok(target) => Some(target),
+                    Err((message, help)) => {
+                        self.error(t.span(), message, Some(help));
+                        None
+                    }
+                },
+            };
+            let deadline = match ind.deadline {
+                Some(v) => self.date(v, "deadline"),
+                None => default_deadline,
+            };
+            if let (Some(d), Some(s)) = (deadline, period_start)
+                && d < s
+            {
+                self.error(span.clone(), bi(format!("hạn {} trước khi kỳ bắt đầu ({})", d.dmy(), s.dmy()), format!("the deadline {} falls before the period starts ({})", d.dmy(), s.dmy())), None);
+            }
+            let applies_to = match ind.applies_to {
+                Some(list) => self.kinds(list),
+                None => default_kinds.clone(),
+            };
+            let points = ind.points.and_then(|p| {
+                let span = p.span();
+                let parsed = match p.get_ref() {
+                    toml::Value::Integer(i) => Some(Decimal::from_int(*i)),
+                    toml::Value::Float(f) => f.to_string().parse().ok(),
+                    _ => None,
+                };
+                match parsed {
+                    Some(d) if !d.is_negative() => Some(d),
+                    _ => {
+                        self.error(span, bi("`points` phải là một số không âm", "`points` must be a number of at least 0"), Some(bi("ví dụ: `points = 10`", "e.g. `points = 10`")));
+                        None
+                    }
+                }
+            });
+            if let (Some(u), Some(m)) = (&ind.count_unit, measure)
+                && m != Measure::Count
+            {
+                self.error(u.span(), bi("`count_unit` chỉ dùng cho chỉ tiêu đo bằng số lượng (`measure = \"count\"`)", "`count_unit` is only for indicators with `measure = \"count\"`"), Some(bi("bỏ dòng này", "remove this line")));
+            }
+            let evidence = ind.evidence.into_iter().map(|e| e.into_inner().trim().nfc().collect()).collect();
+            if let (Some((code, _)), Some(group), Some(name), Some(name_en), Some(measure), Some(target), Some(deadline), Some(applies_to)) =
+                (code, group, name, name_en, measure, target, deadline, applies_to)
+            {
+                indicators.push(Indicator {
+                    code,
+                    group,
+                    name,
+                    name_en,
+                    measure,
+                    target,
+                    deadline,
+                    applies_to,
+                    mandatory: ind.mandatory.is_none_or(|m| m.into_inner()),
+                    points,
+                    evidence,
+                    count_unit: ind.count_unit.map(|u| u.into_inner().trim().nfc().collect()),
+                });
+            }
+        }
+
+        Some(Framework {
+            code: code?,
+            version: version?,
+            name: name?,
+            name_en: name_en?,
+            period_start: period_start?,
+            period_end: period_end?,
+            groups,
+            indicators,
+        })
+    }
+}
+
+/// Reads a target rule such as `>= 80%`, `≥ 4` or `= yes`, checked against the measure.
+pub fn parse_target(text: &str, measure: Measure) -> Result<Target, (Bilingual, Bilingual)> {
+    let t = text.trim();
+    let (comparator, rest) = [
+        (">=", Comparator::Ge),
+        ("≥", Comparator::Ge),
+        ("<=", Comparator::Le),
+        ("≤", Comparator::Le),
+        (">", Comparator::Gt),
+        ("<", Comparator::Lt),
+        ("==", Comparator::Eq),
+        ("=", Comparator::Eq),
+    ]
+    .into_iter()
+    .find_map(|(sym, c)| t.strip_prefix(sym).map(|rest| (c, rest.trim())))
+    .ok_or_else(|| {
+        (
+            bi(format!("quy tắc mục tiêu «{t}» phải bắt đầu bằng phép so sánh (>=, >, <=, <, =)"), format!("target rule «{t}» must start with a comparison (>=, >, <=, <, =)")),
+            example_for(measure),
+        )
+    })?;
+    if measure == Measure::YesNo {
+        let answer = match rest.to_lowercase().as_str() {
+            "yes" | "có" | "true" => Some(true),
+            "no" | "không" | "false" => Some(false),
+            _ => None,
+        };
+        return match (comparator, answer) {
+            (Comparator::Eq, Some(a)) => Ok(Target::Answer(a)),
+            _ => Err((
+                bi(format!("chỉ tiêu có/không cần mục tiêu `= yes` hoặc `= no`, không phải «{t}»"), format!("a yes/no indicator takes `= yes` or `= no`, not «{t}»")),
+                example_for(measure),
+            )),
+        };
+    }
+    let (number, has_percent) = match rest.strip_suffix('%') {
+        Some(n) => (n.trim(), true),
+        None => (rest, false),
+    };
+    let value: Decimal = number.parse().map_err(|_| {
+        (
+            bi(format!("«{number}» trong quy tắc «{t}» không phải là số"), format!("«{number}» in target rule «{t}» is not a number")),
+            example_for(measure),
+        )
+    })?;
+    if measure.is_percentage() {
+        if !has_percent {
+            return Err((
+                bi(format!("chỉ tiêu tỷ lệ cần dấu % trong mục tiêu «{t}»"), format!("a percentage target needs a % sign: «{t}»")),
+                bi(format!("viết `{} {}%`", comparator.symbol(), number), format!("write `{} {}%`", comparator.symbol(), number)),
+            ));
+        }
+        if value.is_negative() || value > Decimal::from_int(100) {
+            return Err((
+                bi(format!("mục tiêu tỷ lệ {value}% nằm ngoài khoảng 0–100%"), format!("percentage target {value}% lies outside 0–100%")),
+                bi("dùng một giá trị từ 0% đến 100%, ví dụ `>= 80%`", "use a value from 0% to 100%, e.g. `>= 80%`"),
+            ));
+        }
+    } else if has_percent {
+        return Err((
+            bi(format!("chỉ tiêu số lượng không dùng dấu % («{t}»)"), format!("a count target takes no % sign («{t}»)")),
+            bi(format!("viết `{} {}`, hoặc đổi `measure` thành \"percent\"", comparator.symbol(), number), format!("write `{} {}`, or change `measure` to \"percent\"", comparator.symbol(), number)),
+        ));
+    } else if value.is_negative() {
+        return Err((
+            bi("mục tiêu số lượng không được âm", "a count target cannot be negative"),
+            example_for(measure),
+        ));
+    }
+    Ok(Target::Threshold { comparator, value })
+}
+
+fn example_for(measure: Measure) -> Bilingual {
+    match measure {
+        Measure::YesNo => bi("viết `target = \"= yes\"`", "write `target = \"= yes\"`"),
+        Measure::Count => bi("ví dụ `target = \">= 4\"`", "e.g. `target = \">= 4\"`"),
+        Measure::Percent | Measure::Ratio => bi("ví dụ `target = \">= 80%\"`", "e.g. `target = \">= 80%\"`"),
+    }
+}

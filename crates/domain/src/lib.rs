@@ -1,0 +1,31 @@
+//! The indicator model of tiendo, with no I/O, no clock and no async: every function here is
+//! given the data and the date it works on.
+//!
+//! - [`unit`]: administrative units and their kinds.
+//! - [`framework`]: frameworks of groups and indicators, target rules;
+//!   [`framework_file`] reads them from the TOML format described in `docs/FRAMEWORK_FORMAT.md`.
+//! - [`observation`]: dated figures.
+//! - [`status`]: the status rules, for one date ([`Rules::assess`]) or as spans over all dates
+//!   ([`Rules::timeline`]).
+//! - [`summary`]: counts per unit and group, and roll-ups.
+
+pub mod date;
+pub mod framework;
+pub mod framework_file;
+pub mod i18n;
+pub mod number;
+pub mod observation;
+pub mod status;
+pub mod summary;
+pub mod unit;
+
+pub use date::{Date, DateParseError};
+pub use framework::{
+    Applicability, Comparator, Framework, Group, Indicator, Measure, Target, yes_no_label,
+};
+pub use i18n::{Bilingual, Lang};
+pub use number::{Decimal, DecimalError, Ratio};
+pub use observation::{Figure, FigureError, Observation};
+pub use status::{Assessment, Reason, Rules, Span, Status};
+pub use summary::Counts;
+pub use unit::{Tier, Unit, UnitKind, UnknownUnitKind};
