@@ -1,1 +1,293 @@
+//! tiendo's storage: the only crate that knows SQL.
+//!
+//! One code path serves SQLite (the embedded default) and PostgreSQL. Every statement is written
+//! once; the `sql!` macro compiles it for each backend and runs it on whichever the store
+//! was opened with (the backend is picked once, from the URL scheme). The two migration folders
+//! differ only in identity columns and one check; a test keeps their file lists in step.
+//!
+//! The derived status spans (`indicator_status`) are rewritten in the same transaction as the
+//! figures and exclusions they come from, so summaries for any date read only that table.
 
+#[macro_use]
+mod conn;
+mod derive;
+mod frameworks;
+mod observations;
+mod reads;
+pub mod testing;
+mod units;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use tiendo_domain::Framework;
+
+pub use frameworks::FrameworkRef;
+pub use observations::NewObservation;
+pub use reads::{GroupSummary, IndicatorRow, Summary, UnitCounts};
+
+use conn::Pool;
+
+/// Where the data lives: `sqlite://PATH` or `postgres://...`.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(String),
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, DatabaseUrl::Postgres(_))
+    }
+}
+
+/// Shows the URL with any password replaced, so it can be logged.
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+impl DatabaseUrl {
+    /// The URL with the password (if any) replaced by `***`.
+    pub fn redacted(&self) -> String {
+        match self {
+            DatabaseUrl::Sqlite(path) => format!("sqlite://{path}"),
+            DatabaseUrl::Postgres(url) => {
+                let Some(scheme_end) = url.find("://") else {
+                    return url.clone();
+                };
+                let rest = &url[scheme_end + 3..];
+                let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+                match rest[..authority_end].rfind('@') {
+                    Some(at) => {
+                        let userinfo = &rest[..at];
+                        let user = userinfo.split(':').next().unwrap_or("");
+                        let masked = if userinfo.contains(':') {
+                            format!("{user}:***")
+                        } else {
+                            user.to_string()
+                        };
+                        format!("{}{masked}{}", &url[..scheme_end + 3], &rest[at..])
+                    }
+                    None => url.clone(),
+                }
+            }
+        }
+    }
+}
+
+impl FromStr for DatabaseUrl {
+    type Err = StorageError;
+    fn from_str(s: &str) -> Result<Self, StorageError> {
+        let bad = || StorageError::BadUrl(s.to_string());
+        if let Some(path) = s.strip_prefix("sqlite://") {
+            let path = path.split('?').next().unwrap_or("");
+            if path.is_empty() {
+                return Err(bad());
+            }
+            Ok(DatabaseUrl::Sqlite(path.to_string()))
+        } else if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            Ok(DatabaseUrl::Postgres(s.to_string()))
+        } else {
+            Err(bad())
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error(
+        "không nhận địa chỉ cơ sở dữ liệu «{0}»: dùng sqlite://ĐƯỜNG_DẪN hoặc postgres://...\n\
+         unsupported database URL «{0}»: use sqlite://PATH (e.g. sqlite://tiendo.db) or postgres://USER@HOST/DB"
+    )]
+    BadUrl(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    /// Something named in the request does not exist.
+    #[error("{en}")]
+    NotFound { vi: String, en: String },
+    /// The request is well-formed but not acceptable; the message says what to fix.
+    #[error("{en}")]
+    Invalid { vi: String, en: String },
+    /// Data in the database that the current code cannot read (e.g. a stored framework).
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+}
+
+impl StorageError {
+    pub(crate) fn not_found(vi: impl Into<String>, en: impl Into<String>) -> Self {
+        StorageError::NotFound {
+            vi: vi.into(),
+            en: en.into(),
+        }
+    }
+    pub(crate) fn invalid(vi: impl Into<String>, en: impl Into<String>) -> Self {
+        StorageError::Invalid {
+            vi: vi.into(),
+            en: en.into(),
+        }
+    }
+}
+
+pub type Result<T, E = StorageError> = std::result::Result<T, E>;
+
+/// The store: a connection pool on one of the two backends, and the frameworks read so far.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool,
+    /// Frameworks are immutable once loaded (a change is a new version), so parsed copies can
+    /// be kept for the life of the process, even with several instances sharing a database.
+    frameworks: Arc<Mutex<HashMap<i64, Arc<Framework>>>>,
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.backend())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Opens the database (creating an SQLite file if it does not exist) without migrating.
+    pub async fn connect(url: &DatabaseUrl) -> Result<Store> {
+        let pool = match url {
+            DatabaseUrl::Sqlite(path) => {
+                let options = SqliteConnectOptions::new()
+                    .filename(path)
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10));
+                Pool::Sqlite(
+                    SqlitePoolOptions::new()
+                        .max_connections(8)
+                        .connect_with(options)
+                        .await?,
+                )
+            }
+            DatabaseUrl::Postgres(url) => {
+                let options: PgConnectOptions = url.parse()?;
+                Pool::Postgres(
+                    PgPoolOptions::new()
+                        .max_connections(16)
+                        .connect_with(options)
+                        .await?,
+                )
+            }
+        };
+        Ok(Store {
+            pool,
+            frameworks: Arc::default(),
+        })
+    }
+
+    /// Opens the database and brings its schema up to date.
+    pub async fn open(url: &DatabaseUrl) -> Result<Store> {
+        let store = Store::connect(url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Applies the embedded migrations that have not run yet.
+    pub async fn migrate(&self) -> Result<()> {
+        match &self.pool {
+            Pool::Sqlite(p) => sqlx::migrate!("migrations/sqlite").run(p).await?,
+            Pool::Postgres(p) => sqlx::migrate!("migrations/postgres").run(p).await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self.pool {
+            Pool::Sqlite(_) => "sqlite",
+            Pool::Postgres(_) => "postgres",
+        }
+    }
+
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Postgres(p) => p.close().await,
+        }
+    }
+
+    /// Empties every table, for re-creating the demo.
+    pub async fn clear(&self) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for table in [
+            "indicator_status",
+            "observations",
+            "exclusions",
+            "indicators",
+            "framework_groups",
+            "frameworks",
+            "unit_ancestors",
+            "units",
+            "settings",
+        ] {
+            sql!(tx.conn(), execute & format!("DELETE FROM {table}"))?;
+        }
+        tx.commit().await?;
+        self.frameworks.lock().expect("framework cache").clear();
+        Ok(())
+    }
+
+    pub async fn setting(&self, key: &str) -> Result<Option<String>> {
+        let mut c = self.pool.acquire().await?;
+        Ok(sql!(c.conn(), fetch_optional_scalar String,
+            "SELECT value FROM settings WHERE key = $1", key)?)
+    }
+
+    pub async fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        let mut c = self.pool.acquire().await?;
+        sql!(c.conn(), execute
+            "INSERT INTO settings (key, value) VALUES ($1, $2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            key, value)?;
+        Ok(())
+    }
+}
+
+/// Named settings.
+pub mod settings {
+    /// `true` when the read API and pages are open without signing in.
+    pub const PUBLIC_DASHBOARD: &str = "public_dashboard";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_both_url_forms_and_refuses_others() {
+        assert_eq!(
+            "sqlite://tiendo.db".parse::<DatabaseUrl>().unwrap(),
+            DatabaseUrl::Sqlite("tiendo.db".into())
+        );
+        assert!("postgres://u@localhost/db".parse::<DatabaseUrl>().unwrap().is_postgres());
+        for bad in ["mysql://x", "tiendo.db", "sqlite://", ""] {
+            let err = bad.parse::<DatabaseUrl>().unwrap_err().to_string();
+            assert!(err.contains("sqlite://") && err.contains("postgres://"), "{err}");
+        }
+    }
+
+    #[test]
+    fn redacts_passwords() {
+        let url: DatabaseUrl = "postgres://tiendo:s3cret@db.example:5432/tiendo?sslmode=require"
+            .parse()
+            .unwrap();
+        let shown = format!("{url:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert_eq!(shown, "postgres://tiendo:***@db.example:5432/tiendo?sslmode=require");
+    }
+}

@@ -1,0 +1,163 @@
+//! The two backends behind one interface. A statement is written once, in the SQL both
+//! PostgreSQL and SQLite accept (numbered `$1` parameters, `ON CONFLICT`, `RETURNING`), and
+//! [`sql!`] compiles it for both and runs it on the one in use.
+
+use sqlx::pool::PoolConnection;
+use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
+
+#[derive(Clone)]
+pub(crate) enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+pub(crate) enum PooledConn {
+    Sqlite(PoolConnection<Sqlite>),
+    Postgres(PoolConnection<Postgres>),
+}
+
+pub(crate) enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// A borrowed connection on either backend, what [`sql!`] runs statements on.
+pub(crate) enum Conn<'a> {
+    Sqlite(&'a mut SqliteConnection),
+    Postgres(&'a mut PgConnection),
+}
+
+/// Lets [`sql!`] take a connection by value or by `&mut`.
+pub(crate) trait AsConn<'b> {
+    fn as_conn(self) -> Conn<'b>;
+}
+
+impl<'a> AsConn<'a> for Conn<'a> {
+    fn as_conn(self) -> Conn<'a> {
+        self
+    }
+}
+
+impl<'b, 'a: 'b> AsConn<'b> for &'b mut Conn<'a> {
+    fn as_conn(self) -> Conn<'b> {
+        match self {
+            Conn::Sqlite(c) => Conn::Sqlite(c),
+            Conn::Postgres(c) => Conn::Postgres(c),
+        }
+    }
+}
+
+impl Pool {
+    pub(crate) async fn acquire(&self) -> sqlx::Result<PooledConn> {
+        Ok(match self {
+            Pool::Sqlite(p) => PooledConn::Sqlite(p.acquire().await?),
+            Pool::Postgres(p) => PooledConn::Postgres(p.acquire().await?),
+        })
+    }
+
+    pub(crate) async fn begin(&self) -> sqlx::Result<Tx> {
+        Ok(match self {
+            // IMMEDIATE takes the write lock up front, so two writers queue on busy_timeout
+            // instead of one failing when it upgrades from a read.
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+}
+
+impl PooledConn {
+    pub(crate) fn conn(&mut self) -> Conn<'_> {
+        match self {
+            PooledConn::Sqlite(c) => Conn::Sqlite(c),
+            PooledConn::Postgres(c) => Conn::Postgres(c),
+        }
+    }
+}
+
+impl Tx {
+    pub(crate) fn conn(&mut self) -> Conn<'_> {
+        match self {
+            Tx::Sqlite(t) => Conn::Sqlite(t),
+            Tx::Postgres(t) => Conn::Postgres(t),
+        }
+    }
+
+    pub(crate) async fn commit(self) -> sqlx::Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await,
+            Tx::Postgres(t) => t.commit().await,
+        }
+    }
+}
+
+/// Runs one statement on a [`Conn`]:
+///
+/// - `sql!(&mut *conn, execute "…", binds…)` → rows affected;
+/// - `sql!(&mut *conn, execute_with "…", |q| q.bind(…)…)` → rows affected, binds built in code;
+/// - `sql!(&mut *conn, fetch_all Row, "…", binds…)`, `fetch_optional`, `fetch_one` → `FromRow` rows;
+/// - `sql!(&mut *conn, fetch_all_with Row, "…", |q| q.bind(…)…)` → rows, binds built in code;
+/// - `fetch_one_scalar T`, `fetch_optional_scalar T`, `fetch_all_scalar T` → single columns.
+macro_rules! sql {
+    (@both $conn:expr, |$c:ident| $body:expr) => {
+        match $crate::conn::AsConn::as_conn($conn) {
+            $crate::conn::Conn::Sqlite($c) => $body,
+            $crate::conn::Conn::Postgres($c) => $body,
+        }
+    };
+    ($conn:expr, execute $q:expr $(, $b:expr)* $(,)?) => {
+        sql!(@both $conn, |c| sqlx::query($q)$(.bind($b))*.execute(&mut *c).await.map(|r| r.rows_affected()))
+    };
+    ($conn:expr, execute_with $q:expr, |$query:ident| $binder:expr) => {
+        sql!(@both $conn, |c| {
+            let $query = sqlx::query($q);
+            $binder.execute(&mut *c).await.map(|r| r.rows_affected())
+        })
+    };
+    ($conn:expr, fetch_all_with $t:ty, $q:expr, |$query:ident| $binder:expr) => {
+        sql!(@both $conn, |c| {
+            let $query = sqlx::query_as::<_, $t>($q);
+            $binder.fetch_all(&mut *c).await
+        })
+    };
+    ($conn:expr, fetch_all $t:ty, $q:expr $(, $b:expr)* $(,)?) => {
+        sql!(@both $conn, |c| sqlx::query_as::<_, $t>($q)$(.bind($b))*.fetch_all(&mut *c).await)
+    };
+    ($conn:expr, fetch_optional $t:ty, $q:expr $(, $b:expr)* $(,)?) => {
+        sql!(@both $conn, |c| sqlx::query_as::<_, $t>($q)$(.bind($b))*.fetch_optional(&mut *c).await)
+    };
+    ($conn:expr, fetch_one $t:ty, $q:expr $(, $b:expr)* $(,)?) => {
+        sql!(@both $conn, |c| sqlx::query_as::<_, $t>($q)$(.bind($b))*.fetch_one(&mut *c).await)
+    };
+    ($conn:expr, fetch_one_scalar $t:ty, $q:expr $(, $b:expr)* $(,)?) => {
+        sql!(@both $conn, |c| sqlx::query_scalar::<_, $t>($q)$(.bind($b))*.fetch_one(&mut *c).await)
+    };
+    ($conn:expr, fetch_optional_scalar $t:ty, $q:expr $(, $b:expr)* $(,)?) => {
+        sql!(@both $conn, |c| sqlx::query_scalar::<_, $t>($q)$(.bind($b))*.fetch_optional(&mut *c).await)
+    };
+    ($conn:expr, fetch_all_scalar $t:ty, $q:expr $(, $b:expr)* $(,)?) => {
+        sql!(@both $conn, |c| sqlx::query_scalar::<_, $t>($q)$(.bind($b))*.fetch_all(&mut *c).await)
+    };
+}
+
+/// `($1, $2, $3), ($4, $5, $6), …` for a multi-row `VALUES` list.
+pub(crate) fn placeholders(rows: usize, columns: usize) -> String {
+    let mut out = String::with_capacity(rows * columns * 5);
+    for r in 0..rows {
+        if r > 0 {
+            out.push_str(", ");
+        }
+        out.push('(');
+        for c in 0..columns {
+            if c > 0 {
+                out.push_str(", ");
+            }
+            out.push('$');
+            out.push_str(&(r * columns + c + 1).to_string());
+        }
+        out.push(')');
+    }
+    out
+}
+
+/// Rows per multi-row statement: well inside SQLite's and PostgreSQL's parameter limits.
+pub(crate) const CHUNK_ROWS: usize = 400;

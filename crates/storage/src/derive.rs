@@ -1,0 +1,235 @@
+//! The derived status spans: recomputed from the figures by the domain rules and written in the
+//! caller's transaction, so they never disagree with the figures they come from.
+
+use std::collections::{HashMap, HashSet};
+
+use tiendo_domain::{Date, Decimal, Figure, Framework, Observation, Rules, UnitKind};
+
+use crate::conn::{CHUNK_ROWS, Conn, placeholders};
+use crate::units::parse_date;
+use crate::{Result, StorageError};
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ObservationRow {
+    pub id: i64,
+    pub unit_id: i64,
+    pub indicator_id: i64,
+    pub observed_on: String,
+    pub yes_no: Option<bool>,
+    pub amount_thousandths: Option<i64>,
+    pub numerator: Option<i64>,
+    pub denominator: Option<i64>,
+    pub planned_by: Option<String>,
+    pub note: String,
+}
+
+pub(crate) const OBSERVATION_COLUMNS: &str = "o.id, o.unit_id, o.indicator_id, o.observed_on, o.yes_no, o.amount_thousandths, o.numerator, o.denominator, o.planned_by, o.note";
+
+impl ObservationRow {
+    pub(crate) fn to_observation(&self) -> Result<Observation> {
+        let figure = match (self.yes_no, self.amount_thousandths, self.numerator, self.denominator) {
+            (Some(b), None, None, None) => Figure::YesNo(b),
+            (None, Some(t), None, None) => Figure::Amount(Decimal::from_thousandths(t)),
+            (None, None, Some(numerator), Some(denominator)) => Figure::Ratio {
+                numerator,
+                denominator,
+            },
+            _ => {
+                return Err(StorageError::Corrupt(format!(
+                    "observation {} has no single figure",
+                    self.id
+                )));
+            }
+        };
+        Ok(Observation {
+            observed_on: parse_date(&self.observed_on, "observed_on")?,
+            figure,
+            planned_by: self
+                .planned_by
+                .as_deref()
+                .map(|d| parse_date(d, "planned_by"))
+                .transpose()?,
+            note: self.note.clone(),
+        })
+    }
+}
+
+/// `$from, $from+1, …` for `n` values.
+pub(crate) fn in_list(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Rewrites the status spans of `framework` for `units` (every indicator, or only those in
+/// `only_indicators`), from the figures and exclusions in the database.
+pub(crate) async fn refresh(
+    conn: &mut Conn<'_>,
+    framework_id: i64,
+    framework: &Framework,
+    units: &[(i64, UnitKind)],
+    only_indicators: Option<&[i64]>,
+) -> Result<()> {
+    #[derive(sqlx::FromRow)]
+    struct IndicatorIds {
+        id: i64,
+        group_id: i64,
+        code: String,
+    }
+    let mut ids = sql!(&mut *conn, fetch_all IndicatorIds,
+        "SELECT id, group_id, code FROM indicators WHERE framework_id = $1 ORDER BY position",
+        framework_id)?;
+    if let Some(only) = only_indicators {
+        ids.retain(|i| only.contains(&i.id));
+    }
+    let mut indicators = Vec::with_capacity(ids.len());
+    for ids in &ids {
+        let indicator = framework.indicator(&ids.code).ok_or_else(|| {
+            StorageError::Corrupt(format!(
+                "indicator {} is in the database but not in framework {}",
+                ids.code, framework.code
+            ))
+        })?;
+        indicators.push((ids, indicator));
+    }
+    let indicator_filter: Vec<i64> = ids.iter().map(|i| i.id).collect();
+    let assessed: HashSet<UnitKind> = framework
+        .indicators
+        .iter()
+        .flat_map(|i| i.applies_to.iter().copied())
+        .collect();
+
+    for chunk in units.chunks(CHUNK_ROWS) {
+        let unit_ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
+        // The same scope in every statement: units, then indicators, from parameter $1 on.
+        let scope = format!(
+            "unit_id IN ({}) AND indicator_id IN ({})",
+            in_list(1, unit_ids.len()),
+            in_list(1 + unit_ids.len(), indicator_filter.len())
+        );
+        let scope_ids: Vec<i64> = unit_ids.iter().chain(&indicator_filter).copied().collect();
+
+        let delete = format!(
+            "DELETE FROM indicator_status WHERE {scope} AND framework_id = ${}",
+            scope_ids.len() + 1
+        );
+        sql!(&mut *conn, execute_with &delete, |q| {
+            let mut q = q;
+            for id in &scope_ids {
+                q = q.bind(*id);
+            }
+            q.bind(framework_id)
+        })?;
+        if indicator_filter.is_empty() {
+            continue;
+        }
+
+        let select = format!(
+            "SELECT {OBSERVATION_COLUMNS} FROM observations o WHERE o.{scope}
+             ORDER BY o.unit_id, o.indicator_id, o.observed_on, o.id"
+        );
+        let rows = sql!(&mut *conn, fetch_all_with ObservationRow, &select, |q| {
+            let mut q = q;
+            for id in &scope_ids {
+                q = q.bind(*id);
+            }
+            q
+        })?;
+        let mut histories: HashMap<(i64, i64), (Vec<i64>, Vec<Observation>)> = HashMap::new();
+        for row in &rows {
+            let entry = histories.entry((row.unit_id, row.indicator_id)).or_default();
+            entry.0.push(row.id);
+            entry.1.push(row.to_observation()?);
+        }
+
+        #[derive(sqlx::FromRow)]
+        struct Exclusion {
+            unit_id: i64,
+            indicator_id: i64,
+            reason: String,
+        }
+        let select =
+            format!("SELECT unit_id, indicator_id, reason FROM exclusions WHERE {scope}");
+        let exclusions: HashMap<(i64, i64), String> =
+            sql!(&mut *conn, fetch_all_with Exclusion, &select, |q| {
+                let mut q = q;
+                for id in &scope_ids {
+                    q = q.bind(*id);
+                }
+                q
+            })?
+            .into_iter()
+            .map(|e| ((e.unit_id, e.indicator_id), e.reason))
+            .collect();
+
+        let mut spans: Vec<SpanRow> = Vec::new();
+        let empty = (Vec::new(), Vec::new());
+        for &(unit_id, kind) in chunk.iter().filter(|(_, kind)| assessed.contains(kind)) {
+            for (ids, indicator) in &indicators {
+                let exclusion = exclusions.get(&(unit_id, ids.id)).map(String::as_str);
+                let applicability = indicator.applicability(kind, exclusion);
+                let rules = Rules {
+                    indicator,
+                    applicability: &applicability,
+                    period_start: framework.period_start,
+                };
+                let (observation_ids, history) =
+                    histories.get(&(unit_id, ids.id)).unwrap_or(&empty);
+                for span in rules.timeline(history) {
+                    let a = span.assessment;
+                    spans.push(SpanRow {
+                        unit_id,
+                        indicator_id: ids.id,
+                        group_id: ids.group_id,
+                        from: span.from,
+                        until: span.until,
+                        status: a.status.code(),
+                        reason: a.reason.bilingual(),
+                        observation_id: a.latest.map(|i| observation_ids[i]),
+                    });
+                }
+            }
+        }
+        insert_spans(conn, framework_id, &spans).await?;
+    }
+    Ok(())
+}
+
+struct SpanRow {
+    unit_id: i64,
+    indicator_id: i64,
+    group_id: i64,
+    from: Date,
+    until: Date,
+    status: &'static str,
+    reason: tiendo_domain::Bilingual,
+    observation_id: Option<i64>,
+}
+
+async fn insert_spans(conn: &mut Conn<'_>, framework_id: i64, spans: &[SpanRow]) -> Result<()> {
+    for chunk in spans.chunks(CHUNK_ROWS) {
+        let q = format!(
+            "INSERT INTO indicator_status (unit_id, indicator_id, framework_id, group_id, valid_from, valid_until, status, reason_vi, reason_en, observation_id) VALUES {}",
+            placeholders(chunk.len(), 10)
+        );
+        sql!(&mut *conn, execute_with &q, |q| {
+            let mut q = q;
+            for s in chunk {
+                q = q
+                    .bind(s.unit_id)
+                    .bind(s.indicator_id)
+                    .bind(framework_id)
+                    .bind(s.group_id)
+                    .bind(s.from.to_string())
+                    .bind(s.until.to_string())
+                    .bind(s.status)
+                    .bind(s.reason.vi.clone())
+                    .bind(s.reason.en.clone())
+                    .bind(s.observation_id);
+            }
+            q
+        })?;
+    }
+    Ok(())
+}

@@ -1,0 +1,184 @@
+//! Administrative units and their ancestry.
+
+use std::collections::HashMap;
+
+use tiendo_domain::{Date, Unit, UnitKind};
+
+use crate::conn::{CHUNK_ROWS, Conn, placeholders};
+use crate::{Result, Store, StorageError};
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct UnitRow {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub parent_code: Option<String>,
+    pub valid_from: Option<String>,
+    pub valid_until: Option<String>,
+}
+
+/// Columns for [`UnitRow`], with `u` the unit and `p` its parent (LEFT JOIN).
+pub(crate) const UNIT_COLUMNS: &str =
+    "u.id, u.code, u.name, u.kind, p.code AS parent_code, u.valid_from, u.valid_until";
+
+pub(crate) fn parse_date(text: &str, what: &str) -> Result<Date> {
+    text.parse()
+        .map_err(|_| StorageError::Corrupt(format!("{what}: «{text}» is not a date")))
+}
+
+impl UnitRow {
+    pub(crate) fn into_unit(self) -> Result<(i64, Unit)> {
+        let kind: UnitKind = self
+            .kind
+            .parse()
+            .map_err(|e| StorageError::Corrupt(format!("unit {}: {e}", self.code)))?;
+        let valid_from = self
+            .valid_from
+            .as_deref()
+            .map(|d| parse_date(d, "unit valid_from"))
+            .transpose()?;
+        let valid_until = self
+            .valid_until
+            .as_deref()
+            .map(|d| parse_date(d, "unit valid_until"))
+            .transpose()?;
+        Ok((
+            self.id,
+            Unit {
+                code: self.code,
+                name: self.name,
+                kind,
+                parent_code: self.parent_code,
+                valid_from,
+                valid_until,
+            },
+        ))
+    }
+}
+
+impl Store {
+    /// Adds or updates units, parents before children (a parent may also be in the database
+    /// already), then brings ancestry and the derived statuses of every framework up to date,
+    /// all in one transaction.
+    pub async fn put_units(&self, units: &[Unit]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let mut touched: Vec<(i64, UnitKind)> = Vec::with_capacity(units.len());
+        for unit in units {
+            let parent_id = match &unit.parent_code {
+                None => None,
+                Some(parent) => Some(
+                    sql!(tx.conn(), fetch_optional_scalar i64,
+                        "SELECT id FROM units WHERE code = $1", parent.as_str())?
+                    .ok_or_else(|| {
+                        StorageError::invalid(
+                            format!("đơn vị {} có đơn vị cấp trên «{parent}» chưa tồn tại (cần thêm đơn vị cấp trên trước)", unit.code),
+                            format!("unit {} names parent «{parent}», which does not exist (add parents before children)", unit.code),
+                        )
+                    })?,
+                ),
+            };
+            let id = sql!(tx.conn(), fetch_one_scalar i64,
+                "INSERT INTO units (code, name, kind, parent_id, valid_from, valid_until)
+                 VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind,
+                     parent_id = excluded.parent_id, valid_from = excluded.valid_from,
+                     valid_until = excluded.valid_until
+                 RETURNING id",
+                unit.code.as_str(), unit.name.as_str(), unit.kind.code(), parent_id,
+                unit.valid_from.map(|d| d.to_string()), unit.valid_until.map(|d| d.to_string()))?;
+            touched.push((id, unit.kind));
+        }
+        rebuild_ancestry(&mut tx.conn()).await?;
+        for framework_id in sql!(tx.conn(), fetch_all_scalar i64, "SELECT id FROM frameworks")? {
+            let framework = self.framework_by_id(&mut tx.conn(), framework_id).await?;
+            crate::derive::refresh(&mut tx.conn(), framework_id, &framework, &touched, None).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The unit with this code, and its database id.
+    pub(crate) async fn unit_with_id(conn: &mut Conn<'_>, code: &str) -> Result<(i64, Unit)> {
+        let row = sql!(&mut *conn, fetch_optional UnitRow,
+            &format!("SELECT {UNIT_COLUMNS} FROM units u LEFT JOIN units p ON p.id = u.parent_id WHERE u.code = $1"),
+            code)?;
+        match row {
+            Some(row) => row.into_unit(),
+            None => Err(StorageError::not_found(
+                format!("không có đơn vị hành chính mã «{code}»"),
+                format!("no administrative unit has the code «{code}»"),
+            )),
+        }
+    }
+
+    pub async fn unit(&self, code: &str) -> Result<Unit> {
+        let mut c = self.pool.acquire().await?;
+        Ok(Store::unit_with_id(&mut c.conn(), code).await?.1)
+    }
+
+    /// Every unit, parents before children, siblings by code.
+    pub async fn units(&self) -> Result<Vec<Unit>> {
+        let mut c = self.pool.acquire().await?;
+        let rows = sql!(c.conn(), fetch_all UnitRow,
+            &format!("SELECT {UNIT_COLUMNS} FROM units u LEFT JOIN units p ON p.id = u.parent_id
+                      JOIN (SELECT unit_id, MAX(depth) AS depth FROM unit_ancestors GROUP BY unit_id) d ON d.unit_id = u.id
+                      ORDER BY d.depth, u.code"))?;
+        rows.into_iter().map(|r| r.into_unit().map(|(_, u)| u)).collect()
+    }
+
+    /// The direct sub-units of a unit that exist on `as_of`, by code.
+    pub async fn children(&self, code: &str, as_of: Date) -> Result<Vec<Unit>> {
+        let mut c = self.pool.acquire().await?;
+        let (id, _) = Store::unit_with_id(&mut c.conn(), code).await?;
+        let rows = sql!(c.conn(), fetch_all UnitRow,
+            &format!("SELECT {UNIT_COLUMNS} FROM units u LEFT JOIN units p ON p.id = u.parent_id
+                      WHERE u.parent_id = $1
+                        AND (u.valid_from IS NULL OR u.valid_from <= $2)
+                        AND (u.valid_until IS NULL OR u.valid_until > $2)
+                      ORDER BY u.code"),
+            id, as_of.to_string())?;
+        rows.into_iter().map(|r| r.into_unit().map(|(_, u)| u)).collect()
+    }
+}
+
+/// Recomputes the unit → ancestor table from the parent links.
+async fn rebuild_ancestry(conn: &mut Conn<'_>) -> Result<()> {
+    #[derive(sqlx::FromRow)]
+    struct Link {
+        id: i64,
+        parent_id: Option<i64>,
+    }
+    let links = sql!(&mut *conn, fetch_all Link, "SELECT id, parent_id FROM units")?;
+    let parent: HashMap<i64, Option<i64>> = links.iter().map(|l| (l.id, l.parent_id)).collect();
+    let mut rows: Vec<(i64, i64, i64)> = Vec::new();
+    for link in &links {
+        let (mut current, mut depth) = (Some(link.id), 0);
+        while let Some(ancestor) = current {
+            rows.push((ancestor, link.id, depth));
+            depth += 1;
+            if depth > 64 {
+                return Err(StorageError::invalid(
+                    "cây đơn vị hành chính có vòng lặp",
+                    "the unit tree has a cycle",
+                ));
+            }
+            current = parent.get(&ancestor).copied().flatten();
+        }
+    }
+    sql!(&mut *conn, execute "DELETE FROM unit_ancestors")?;
+    for chunk in rows.chunks(CHUNK_ROWS) {
+        let q = format!(
+            "INSERT INTO unit_ancestors (ancestor_id, unit_id, depth) VALUES {}",
+            placeholders(chunk.len(), 3)
+        );
+        sql!(&mut *conn, execute_with &q, |q| {
+            let mut q = q;
+            for &(a, u, d) in chunk {
+                q = q.bind(a).bind(u).bind(d);
+            }
+            q
+        })?;
+    }
+    Ok(())
+}

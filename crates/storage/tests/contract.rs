@@ -1,0 +1,437 @@
+//! The storage contract: every test here runs on SQLite and on PostgreSQL.
+
+use tiendo_domain::{
+    Applicability, Counts, Date, Decimal, Figure, Observation, Rules, Status, Unit, UnitKind,
+};
+use tiendo_storage::{NewObservation, StorageError, Store, storage_tests};
+
+storage_tests!(
+    migrating_twice_changes_nothing,
+    units_form_a_tree_and_parents_must_exist,
+    framework_loads_once_per_version,
+    broken_framework_is_refused_with_positions,
+    demo_gives_the_meeting_day_counts,
+    a_new_figure_moves_the_status_and_the_past_stays,
+    bad_figures_write_nothing,
+    exclusion_moves_an_indicator_out_of_the_count,
+    roll_ups_equal_the_rules_applied_to_raw_figures,
+    unit_indicators_list_every_indicator_with_its_figure,
+    settings_round_trip,
+);
+
+fn day(s: &str) -> Date {
+    s.parse().unwrap()
+}
+
+async fn load_demo(store: &Store) {
+    store.put_units(&tiendo_demo::units()).await.unwrap();
+    let fw = store
+        .load_framework(tiendo_demo::FRAMEWORK_TOML)
+        .await
+        .unwrap();
+    for e in tiendo_demo::exclusions() {
+        store
+            .set_exclusion(&fw, &e.unit_code, &e.indicator_code, Some(&e.reason))
+            .await
+            .unwrap();
+    }
+    let figures: Vec<NewObservation> = tiendo_demo::figures()
+        .into_iter()
+        .map(|f| NewObservation {
+            unit_code: f.unit_code,
+            indicator_code: f.indicator_code,
+            observation: f.observation,
+        })
+        .collect();
+    assert_eq!(
+        store.record_observations(&fw, &figures).await.unwrap(),
+        figures.len()
+    );
+}
+
+const SMALL_FRAMEWORK: &str = r#"
+code = "small"
+version = 1
+name = "Khung nhỏ"
+name_en = "Small framework"
+period = { start = 2022-01-01, end = 2022-12-31 }
+
+[[groups]]
+code = "g"
+name = "Nhóm"
+name_en = "Group"
+
+[[indicators]]
+code = "A"
+group = "g"
+name = "Tỷ lệ hồ sơ trực tuyến"
+name_en = "Dossiers online"
+measure = "ratio"
+target = ">= 80%"
+
+[[indicators]]
+code = "B"
+group = "g"
+name = "Có kế hoạch"
+name_en = "Plan issued"
+measure = "yes_no"
+target = "= yes"
+"#;
+
+fn unit(code: &str, name: &str, kind: UnitKind, parent: Option<&str>) -> Unit {
+    Unit {
+        code: code.into(),
+        name: name.into(),
+        kind,
+        parent_code: parent.map(Into::into),
+        valid_from: None,
+        valid_until: None,
+    }
+}
+
+fn small_tree() -> Vec<Unit> {
+    vec![
+        unit("38", "Tỉnh Thanh Hóa", UnitKind::Tinh, None),
+        unit("382", "Thành phố Sầm Sơn", UnitKind::ThanhPho, Some("38")),
+        unit("14833", "Phường Bắc Sơn", UnitKind::Phuong, Some("382")),
+        unit("16513", "Xã Quảng Minh", UnitKind::Xa, Some("382")),
+    ]
+}
+
+async fn migrating_twice_changes_nothing(store: &Store) {
+    store.migrate().await.unwrap();
+    store.put_units(&small_tree()).await.unwrap();
+    store.migrate().await.unwrap();
+    assert_eq!(store.units().await.unwrap().len(), 4);
+}
+
+async fn units_form_a_tree_and_parents_must_exist(store: &Store) {
+    store.put_units(&small_tree()).await.unwrap();
+    let children = store.children("382", day("2022-10-31")).await.unwrap();
+    let codes: Vec<&str> = children.iter().map(|u| u.code.as_str()).collect();
+    assert_eq!(codes, ["14833", "16513"]);
+    assert_eq!(store.unit("14833").await.unwrap().name, "Phường Bắc Sơn");
+    let listed: Vec<String> = store.units().await.unwrap().into_iter().map(|u| u.code).collect();
+    assert_eq!(listed, ["38", "382", "14833", "16513"], "parents come first");
+
+    let orphan = unit("99999", "Phường Mồ Côi", UnitKind::Phuong, Some("000"));
+    match store.put_units(&[orphan]).await {
+        Err(StorageError::Invalid { en, vi }) => {
+            assert!(en.contains("«000»"), "{en}");
+            assert!(vi.contains("«000»"), "{vi}");
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert!(matches!(store.unit("99999").await, Err(StorageError::NotFound { .. })));
+
+    // A unit that has ended is no longer listed among its parent's children.
+    let mut ended = unit("16516", "Xã Quảng Hùng", UnitKind::Xa, Some("382"));
+    ended.valid_until = Some(day("2025-07-01"));
+    store.put_units(&[ended]).await.unwrap();
+    assert_eq!(store.children("382", day("2022-10-31")).await.unwrap().len(), 3);
+    assert_eq!(store.children("382", day("2025-07-01")).await.unwrap().len(), 2);
+}
+
+async fn framework_loads_once_per_version(store: &Store) {
+    store.put_units(&small_tree()).await.unwrap();
+    let first = store.load_framework(SMALL_FRAMEWORK).await.unwrap();
+    let again = store.load_framework(SMALL_FRAMEWORK).await.unwrap();
+    assert_eq!(first, again, "the same text loads once");
+    assert_eq!(store.frameworks().await.unwrap().len(), 1);
+
+    let changed = SMALL_FRAMEWORK.replace(">= 80%", ">= 90%");
+    match store.load_framework(&changed).await {
+        Err(StorageError::Invalid { en, .. }) => assert!(en.contains("raise `version`"), "{en}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    let v2 = store
+        .load_framework(&changed.replace("version = 1", "version = 2"))
+        .await
+        .unwrap();
+    assert_eq!(v2.version, 2);
+    let picked = store.framework_ref(Some("small"), None).await.unwrap();
+    assert_eq!(picked.version, 2, "a code picks its latest version");
+
+    // A freshly loaded framework has every applicable indicator at no data.
+    let s = store.summary("382", &v2, day("2022-06-30")).await.unwrap();
+    assert_eq!(s.counts.applicable, 4);
+    assert_eq!(s.counts.no_data, 4);
+}
+
+async fn broken_framework_is_refused_with_positions(store: &Store) {
+    let broken = SMALL_FRAMEWORK.replace(">= 80%", ">= abc%");
+    match store.load_framework(&broken).await {
+        Err(StorageError::Invalid { en, vi }) => {
+            assert!(en.contains("abc"), "{en}");
+            let line = broken.lines().position(|l| l.contains("abc")).unwrap() + 1;
+            assert!(en.contains(&format!("{line}:")), "names the line: {en}");
+            assert!(vi.contains("không phải là số"), "{vi}");
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert!(store.frameworks().await.unwrap().is_empty(), "nothing was written");
+}
+
+async fn demo_gives_the_meeting_day_counts(store: &Store) {
+    load_demo(store).await;
+    let fw = store.framework_ref(None, Some(day("2022-10-31"))).await.unwrap();
+    let meeting = day("2022-10-31");
+
+    let bac_son = store.summary("14833", &fw, meeting).await.unwrap();
+    let c = bac_son.counts;
+    assert_eq!(
+        (c.applicable, c.achieved, c.in_progress, c.not_achieved, c.no_data, c.not_applicable),
+        (31, 26, 4, 1, 0, 0)
+    );
+    let unmet: Vec<&str> = bac_son
+        .groups
+        .iter()
+        .filter(|g| g.counts.not_achieved > 0)
+        .map(|g| g.group.code.as_str())
+        .collect();
+    assert_eq!(unmet, ["chinh-quyen"], "the unmet one is in digital government");
+    assert_eq!(bac_son.groups.len(), 8);
+    assert!(bac_son.children.is_empty());
+
+    let quang_tien = store.summary("14842", &fw, meeting).await.unwrap();
+    let c = quang_tien.counts;
+    assert_eq!(
+        (c.applicable, c.achieved, c.in_progress, c.not_achieved, c.not_applicable),
+        (30, 27, 2, 1, 1)
+    );
+
+    let city = store.summary("382", &fw, meeting).await.unwrap();
+    assert_eq!(city.children.len(), 11);
+    let mut sum = Counts::default();
+    for child in &city.children {
+        sum.merge(&child.counts);
+    }
+    assert_eq!(sum, city.counts, "the city sums its units");
+    let province = store.summary("38", &fw, meeting).await.unwrap();
+    assert_eq!(province.counts, city.counts);
+    assert_eq!(province.children.len(), 1);
+}
+
+async fn a_new_figure_moves_the_status_and_the_past_stays(store: &Store) {
+    load_demo(store).await;
+    let fw = store.framework_ref(None, None).await.unwrap();
+    let meeting = day("2022-10-31");
+    let rows = store.unit_indicators("14833", &fw, meeting).await.unwrap();
+    let in_progress = rows
+        .iter()
+        .find(|r| r.status == Status::InProgress && r.indicator.measure != tiendo_domain::Measure::YesNo)
+        .expect("Bắc Sơn has an in-progress numeric indicator");
+    let code = in_progress.indicator.code.clone();
+    let figure = match in_progress.indicator.measure {
+        tiendo_domain::Measure::Ratio => Figure::Ratio {
+            numerator: 100,
+            denominator: 100,
+        },
+        _ => Figure::Amount(Decimal::from_int(100)),
+    };
+    store
+        .record_observations(
+            &fw,
+            &[NewObservation {
+                unit_code: "14833".into(),
+                indicator_code: code.clone(),
+                observation: Observation {
+                    observed_on: meeting,
+                    figure,
+                    planned_by: None,
+                    note: "Cập nhật tại hội nghị".into(),
+                },
+            }],
+        )
+        .await
+        .unwrap();
+    let now = store.summary("14833", &fw, meeting).await.unwrap().counts;
+    assert_eq!((now.achieved, now.in_progress), (27, 3));
+    let before = store
+        .summary("14833", &fw, day("2022-10-30"))
+        .await
+        .unwrap()
+        .counts;
+    assert_eq!((before.achieved, before.in_progress), (26, 4), "the day before is unchanged");
+    let row = store
+        .unit_indicators("14833", &fw, meeting)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.indicator.code == code)
+        .unwrap();
+    assert_eq!(row.status, Status::Achieved);
+    assert!(row.reason.vi.contains("đạt mục tiêu"), "{}", row.reason.vi);
+    assert_eq!(row.latest.unwrap().note, "Cập nhật tại hội nghị");
+}
+
+async fn bad_figures_write_nothing(store: &Store) {
+    store.put_units(&small_tree()).await.unwrap();
+    let fw = store.load_framework(SMALL_FRAMEWORK).await.unwrap();
+    let obs = |figure| Observation {
+        observed_on: day("2022-05-01"),
+        figure,
+        planned_by: None,
+        note: String::new(),
+    };
+    let items = vec![
+        NewObservation {
+            unit_code: "14833".into(),
+            indicator_code: "A".into(),
+            observation: obs(Figure::Ratio {
+                numerator: 40,
+                denominator: 50,
+            }),
+        },
+        NewObservation {
+            unit_code: "14833".into(),
+            indicator_code: "A".into(),
+            observation: obs(Figure::Ratio {
+                numerator: 60,
+                denominator: 50,
+            }),
+        },
+        NewObservation {
+            unit_code: "00000".into(),
+            indicator_code: "B".into(),
+            observation: obs(Figure::YesNo(true)),
+        },
+        NewObservation {
+            unit_code: "14833".into(),
+            indicator_code: "Z".into(),
+            observation: obs(Figure::YesNo(true)),
+        },
+        NewObservation {
+            unit_code: "14833".into(),
+            indicator_code: "B".into(),
+            observation: obs(Figure::Amount(Decimal::from_int(1))),
+        },
+    ];
+    match store.record_observations(&fw, &items).await {
+        Err(StorageError::Invalid { en, vi }) => {
+            for n in 2..=5 {
+                assert!(en.contains(&format!("item {n}:")), "item {n} reported: {en}");
+                assert!(vi.contains(&format!("mục {n}:")), "mục {n} reported: {vi}");
+            }
+            assert!(!en.contains("item 1:"), "item 1 is fine: {en}");
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert!(store.history(&fw, "14833", "A").await.unwrap().is_empty(), "nothing was written");
+    let s = store.summary("14833", &fw, day("2022-12-31")).await.unwrap();
+    assert_eq!(s.counts.no_data, 2);
+}
+
+async fn exclusion_moves_an_indicator_out_of_the_count(store: &Store) {
+    store.put_units(&small_tree()).await.unwrap();
+    let fw = store.load_framework(SMALL_FRAMEWORK).await.unwrap();
+    let d = day("2022-06-30");
+    store
+        .set_exclusion(&fw, "16513", "B", Some("Xã đã sáp nhập kế hoạch vào huyện"))
+        .await
+        .unwrap();
+    let c = store.summary("16513", &fw, d).await.unwrap().counts;
+    assert_eq!((c.applicable, c.not_applicable), (1, 1));
+    let row = store
+        .unit_indicators("16513", &fw, d)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.indicator.code == "B")
+        .unwrap();
+    assert_eq!(row.status, Status::NotApplicable);
+    assert!(row.reason.vi.contains("Xã đã sáp nhập"), "{}", row.reason.vi);
+    assert!(matches!(
+        store.set_exclusion(&fw, "16513", "B", Some("  ")).await,
+        Err(StorageError::Invalid { .. })
+    ));
+    store.set_exclusion(&fw, "16513", "B", None).await.unwrap();
+    let c = store.summary("16513", &fw, d).await.unwrap().counts;
+    assert_eq!((c.applicable, c.not_applicable), (2, 0));
+}
+
+async fn roll_ups_equal_the_rules_applied_to_raw_figures(store: &Store) {
+    load_demo(store).await;
+    let fw = store.framework_ref(None, None).await.unwrap();
+    let framework = tiendo_demo::framework();
+    let figures = tiendo_demo::figures();
+    let exclusions = tiendo_demo::exclusions();
+    let units = tiendo_demo::units();
+    for as_of in ["2021-12-31", "2022-01-15", "2022-03-31", "2022-06-30", "2022-10-31", "2022-12-31", "2023-01-01"] {
+        let as_of = day(as_of);
+        let summary = store.summary("382", &fw, as_of).await.unwrap();
+        for child in &summary.children {
+            let unit = units.iter().find(|u| u.code == child.unit.code).unwrap();
+            let mut expected = Counts::default();
+            for indicator in &framework.indicators {
+                let exclusion = exclusions
+                    .iter()
+                    .find(|e| e.unit_code == unit.code && e.indicator_code == indicator.code)
+                    .map(|e| e.reason.as_str());
+                let applicability: Applicability = indicator.applicability(unit.kind, exclusion);
+                let mut history: Vec<Observation> = figures
+                    .iter()
+                    .filter(|f| f.unit_code == unit.code && f.indicator_code == indicator.code)
+                    .map(|f| f.observation.clone())
+                    .collect();
+                history.sort_by_key(|o| o.observed_on);
+                let rules = Rules {
+                    indicator,
+                    applicability: &applicability,
+                    period_start: framework.period_start,
+                };
+                expected.add(rules.assess(&history, as_of).status, 1);
+            }
+            assert_eq!(child.counts, expected, "{} on {as_of}", unit.code);
+        }
+    }
+}
+
+async fn unit_indicators_list_every_indicator_with_its_figure(store: &Store) {
+    load_demo(store).await;
+    let fw = store.framework_ref(None, None).await.unwrap();
+    let rows = store
+        .unit_indicators("14842", &fw, day("2022-10-31"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 31);
+    let framework = tiendo_demo::framework();
+    let order: Vec<&str> = rows.iter().map(|r| r.indicator.code.as_str()).collect();
+    let mut expected: Vec<&str> = Vec::new();
+    for g in &framework.groups {
+        expected.extend(framework.indicators.iter().filter(|i| i.group == g.code).map(|i| i.code.as_str()));
+    }
+    assert_eq!(order, expected, "framework order, group by group");
+    for r in &rows {
+        assert!(!r.reason.vi.is_empty() && !r.reason.en.is_empty());
+        match r.status {
+            Status::NoData | Status::NotApplicable => assert!(r.latest.is_none()),
+            _ => assert!(r.latest.as_ref().unwrap().observed_on <= day("2022-10-31")),
+        }
+    }
+    // The city itself is not assessed by a commune framework.
+    assert!(store.unit_indicators("382", &fw, day("2022-10-31")).await.unwrap().is_empty());
+}
+
+async fn settings_round_trip(store: &Store) {
+    assert_eq!(store.setting("public_dashboard").await.unwrap(), None);
+    store.set_setting("public_dashboard", "true").await.unwrap();
+    store.set_setting("public_dashboard", "false").await.unwrap();
+    assert_eq!(
+        store.setting("public_dashboard").await.unwrap().as_deref(),
+        Some("false")
+    );
+}
+
+#[test]
+fn both_backends_have_the_same_migrations() {
+    let names = |dir: &str| {
+        let mut v: Vec<String> = std::fs::read_dir(format!("{}/migrations/{dir}", env!("CARGO_MANIFEST_DIR")))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(names("sqlite"), names("postgres"));
+}
