@@ -262,6 +262,12 @@ impl Store {
 pub mod settings {
     /// `true` when the read API and pages are open without signing in.
     pub const PUBLIC_DASHBOARD: &str = "public_dashboard";
+    /// The date views open on when none is asked for (`YYYY-MM-DD`); today when unset.
+    pub const DEFAULT_AS_OF: &str = "default_as_of";
+    /// The code of the unit the home page opens (e.g. the city); the root unit when unset.
+    pub const HOME_UNIT: &str = "home_unit";
+    /// `true` when the dataset is illustrative, so pages say so.
+    pub const ILLUSTRATIVE: &str = "illustrative";
 }
 
 #[cfg(test)]

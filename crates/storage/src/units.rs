@@ -127,6 +127,18 @@ impl Store {
         rows.into_iter().map(|r| r.into_unit().map(|(_, u)| u)).collect()
     }
 
+    /// The unit's ancestors, from the root down to its parent (for breadcrumbs).
+    pub async fn ancestors(&self, code: &str) -> Result<Vec<Unit>> {
+        let mut c = self.pool.acquire().await?;
+        let (id, _) = Store::unit_with_id(&mut c.conn(), code).await?;
+        let rows = sql!(c.conn(), fetch_all UnitRow,
+            &format!("SELECT {UNIT_COLUMNS} FROM unit_ancestors a
+                      JOIN units u ON u.id = a.ancestor_id LEFT JOIN units p ON p.id = u.parent_id
+                      WHERE a.unit_id = $1 AND a.depth > 0 ORDER BY a.depth DESC"),
+            id)?;
+        rows.into_iter().map(|r| r.into_unit().map(|(_, u)| u)).collect()
+    }
+
     /// The direct sub-units of a unit that exist on `as_of`, by code.
     pub async fn children(&self, code: &str, as_of: Date) -> Result<Vec<Unit>> {
         let mut c = self.pool.acquire().await?;

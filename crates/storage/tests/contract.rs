@@ -113,6 +113,8 @@ async fn units_form_a_tree_and_parents_must_exist(store: &Store) {
     assert_eq!(store.unit("14833").await.unwrap().name, "Phường Bắc Sơn");
     let listed: Vec<String> = store.units().await.unwrap().into_iter().map(|u| u.code).collect();
     assert_eq!(listed, ["38", "382", "14833", "16513"], "parents come first");
+    let ancestors: Vec<String> = store.ancestors("14833").await.unwrap().into_iter().map(|u| u.code).collect();
+    assert_eq!(ancestors, ["38", "382"], "root first");
 
     let orphan = unit("99999", "Phường Mồ Côi", UnitKind::Phuong, Some("000"));
     match store.put_units(&[orphan]).await {

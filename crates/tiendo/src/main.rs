@@ -1,1 +1,218 @@
-fn main() {}
+//! `tiendo`: the command that composes the storage and web crates.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, anyhow};
+use clap::{Parser, Subcommand};
+use tiendo_domain::framework_file::parse_framework;
+use tiendo_storage::{DatabaseUrl, StorageError, Store};
+
+/// tiendo: indicator programmes (chương trình chỉ tiêu) across administrative units — figures
+/// with evidence, statuses computed from the data, summaries for any date.
+#[derive(Parser)]
+#[command(name = "tiendo", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create (or re-create) the Sầm Sơn 2022 demo dataset and serve it.
+    ///
+    /// Thành phố Sầm Sơn and its 11 wards and communes (phường, xã) on an illustrative 2022
+    /// digital-transformation (chuyển đổi số) framework; opens on the meeting day, 31/10/2022.
+    Demo {
+        /// Database URL: sqlite://PATH or postgres://USER@HOST/DB. Its data is replaced.
+        #[arg(long, default_value = "sqlite://tiendo-demo.db")]
+        db: String,
+        /// Address to serve on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// Load the demo and exit without serving.
+        #[arg(long)]
+        load_only: bool,
+    },
+    /// Serve an existing database.
+    Serve {
+        /// Database URL: sqlite://PATH or postgres://USER@HOST/DB.
+        #[arg(long, env = "TIENDO_DATABASE_URL", default_value = "sqlite://tiendo.db")]
+        db: String,
+        /// Address to serve on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+    },
+    /// Bring the database schema up to date.
+    Migrate {
+        /// Database URL: sqlite://PATH or postgres://USER@HOST/DB.
+        #[arg(long, env = "TIENDO_DATABASE_URL", default_value = "sqlite://tiendo.db")]
+        db: String,
+    },
+    /// Work with framework files (bộ chỉ tiêu), see docs/FRAMEWORK_FORMAT.md.
+    Framework {
+        #[command(subcommand)]
+        command: FrameworkCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum FrameworkCommand {
+    /// Check a framework file and report every mistake with its line and column.
+    Check {
+        /// The framework file (TOML).
+        file: PathBuf,
+    },
+    /// Load a framework file into the database and compute every unit's statuses.
+    Load {
+        /// The framework file (TOML).
+        file: PathBuf,
+        /// Database URL: sqlite://PATH or postgres://USER@HOST/DB.
+        #[arg(long, env = "TIENDO_DATABASE_URL", default_value = "sqlite://tiendo.db")]
+        db: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("TIENDO_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("lỗi: không khởi động được / error: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("{}", describe(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// An error for the command line, in Vietnamese and English.
+fn describe(e: &anyhow::Error) -> String {
+    match e.downcast_ref::<StorageError>() {
+        Some(StorageError::Invalid { vi, en } | StorageError::NotFound { vi, en }) => {
+            format!("lỗi: {vi}\nerror: {en}")
+        }
+        Some(StorageError::BadUrl(_)) => format!("{}", e.root_cause()),
+        _ => format!("lỗi / error: {e:#}"),
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Demo { db, addr, load_only } => {
+            let store = open(&db).await?;
+            let loaded = tiendo_web::demo::load(&store)
+                .await
+                .context("loading the demo")?;
+            println!(
+                "Đã nạp dữ liệu minh họa Sầm Sơn 2022 / loaded the Sầm Sơn 2022 demo: {} units, {} indicators, {} figures",
+                loaded.units, loaded.indicators, loaded.figures
+            );
+            if !load_only {
+                serve(store, &addr).await?;
+            }
+        }
+        Command::Serve { db, addr } => serve(open(&db).await?, &addr).await?,
+        Command::Migrate { db } => {
+            let url = parse_url(&db)?;
+            Store::open(&url).await?;
+            println!("Cơ sở dữ liệu đã cập nhật / database is up to date: {url:?}");
+        }
+        Command::Framework {
+            command: FrameworkCommand::Check { file },
+        } => return check_framework(&file),
+        Command::Framework {
+            command: FrameworkCommand::Load { file, db },
+        } => {
+            let source = read(&file)?;
+            let store = open(&db).await?;
+            let f = store.load_framework(&source).await?;
+            println!(
+                "Đã nạp khung / loaded framework {} v{}: {}",
+                f.code, f.version, f.name
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn parse_url(db: &str) -> anyhow::Result<DatabaseUrl> {
+    Ok(db.parse::<DatabaseUrl>()?)
+}
+
+async fn open(db: &str) -> anyhow::Result<Store> {
+    let url = parse_url(db)?;
+    Store::open(&url)
+        .await
+        .with_context(|| format!("opening {url:?}"))
+}
+
+async fn serve(store: Store, addr: &str) -> anyhow::Result<()> {
+    let addr: SocketAddr = tokio::net::lookup_host(addr)
+        .await
+        .ok()
+        .and_then(|mut a| a.next())
+        .ok_or_else(|| {
+            anyhow!(
+                "địa chỉ «{addr}» không hợp lệ, hãy viết HOST:CỔNG (ví dụ 127.0.0.1:8080)\n\
+                 «{addr}» is not an address: write HOST:PORT (e.g. 127.0.0.1:8080)"
+            )
+        })?;
+    let (bound, server) = tiendo_web::bind(store, addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    println!("tiendo: http://{bound}/");
+    tracing::info!(%bound, "serving");
+    server.await?;
+    Ok(())
+}
+
+fn read(file: &PathBuf) -> anyhow::Result<String> {
+    std::fs::read_to_string(file).map_err(|e| {
+        anyhow!(
+            "không đọc được tệp {0}: {e}\ncannot read {0}: {e}",
+            file.display()
+        )
+    })
+}
+
+fn check_framework(file: &PathBuf) -> anyhow::Result<ExitCode> {
+    let source = read(file)?;
+    let name = file.display().to_string();
+    match parse_framework(&source) {
+        Ok(f) => {
+            println!(
+                "{name}: hợp lệ / valid: {} v{}, {} nhóm / groups, {} chỉ tiêu / indicators",
+                f.code,
+                f.version,
+                f.groups.len(),
+                f.indicators.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(diagnostics) => {
+            for d in &diagnostics {
+                eprintln!("{}\n", d.render(&name));
+            }
+            eprintln!(
+                "{name}: {} lỗi / {} error(s)",
+                diagnostics.len(),
+                diagnostics.len()
+            );
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! One error type for the web layer, shown as JSON to the API and as a page to people, in the
+//! reader's language, with the HTTP status that fits.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use tiendo_domain::Lang;
+use tiendo_storage::StorageError;
+
+#[derive(Debug)]
+pub enum AppError {
+    NotFound { vi: String, en: String },
+    BadRequest { vi: String, en: String },
+    SignInRequired,
+    /// Details go to the log, never to the reader.
+    Internal(String),
+}
+
+impl AppError {
+    pub fn bad_request(vi: impl Into<String>, en: impl Into<String>) -> Self {
+        AppError::BadRequest {
+            vi: vi.into(),
+            en: en.into(),
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound { .. } => StatusCode::NOT_FOUND,
+            AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            AppError::SignInRequired => StatusCode::UNAUTHORIZED,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            AppError::NotFound { vi, en } | AppError::BadRequest { vi, en } => {
+                lang.pick(vi, en).to_string()
+            }
+            AppError::SignInRequired => lang
+                .pick(
+                    "Cần đăng nhập: dữ liệu này không được công khai",
+                    "Sign-in required: this data is not public",
+                )
+                .into(),
+            AppError::Internal(_) => lang
+                .pick(
+                    "Lỗi máy chủ; vui lòng thử lại sau",
+                    "Server error; please try again later",
+                )
+                .into(),
+        }
+    }
+
+    pub(crate) fn log(&self) {
+        if let AppError::Internal(detail) = self {
+            tracing::error!(%detail, "request failed");
+        }
+    }
+}
+
+impl From<StorageError> for AppError {
+    fn from(e: StorageError) -> Self {
+        match e {
+            StorageError::NotFound { vi, en } => AppError::NotFound { vi, en },
+            StorageError::Invalid { vi, en } => AppError::BadRequest { vi, en },
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> Self {
+        AppError::Internal(format!("template: {e}"))
+    }
+}
+
+/// An error answered as `{"error": "<Vietnamese>", "error_en": "<English>"}`.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError(e.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        self.0.log();
+        let body = serde_json::json!({
+            "error": self.0.message(Lang::Vi),
+            "error_en": self.0.message(Lang::En),
+        });
+        (self.0.status(), Json(body)).into_response()
+    }
+}

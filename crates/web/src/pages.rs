@@ -1,0 +1,354 @@
+//! Server-rendered pages: the overview of a unit with sub-units (a city, a province) and the
+//! indicator list of an assessed unit (a ward), both for any as-of date. Plain HTML forms, no
+//! script, every asset served from the binary.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use tiendo_domain::{Counts, Date, Lang, Status, Unit};
+use tiendo_storage::{IndicatorRow, settings};
+
+use crate::query::ViewParams;
+use crate::{AppError, AppState};
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/units/{code}", get(unit_page))
+        .route("/static/app.css", get(stylesheet))
+}
+
+const STYLESHEET: &str = include_str!("../static/app.css");
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        STYLESHEET,
+    )
+}
+
+/// An error shown as a page in the reader's language.
+pub(crate) struct PageError(AppError, Lang);
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        self.0.log();
+        let lang = self.1;
+        let status = self.0.status();
+        let page = ErrorPage {
+            lang,
+            title: match status {
+                StatusCode::NOT_FOUND => lang.pick("Không tìm thấy", "Not found"),
+                StatusCode::BAD_REQUEST => lang.pick("Yêu cầu không hợp lệ", "Bad request"),
+                StatusCode::UNAUTHORIZED => lang.pick("Cần đăng nhập", "Sign-in required"),
+                _ => lang.pick("Lỗi máy chủ", "Server error"),
+            },
+            status: status.as_u16(),
+            message: self.0.message(lang),
+        };
+        match page.render() {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(_) => (status, self.0.message(lang)).into_response(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    lang: Lang,
+    title: &'static str,
+    status: u16,
+    message: String,
+}
+
+pub(crate) async fn not_found(Query(params): Query<ViewParams>) -> PageError {
+    PageError(
+        AppError::NotFound {
+            vi: "Trang này không tồn tại.".into(),
+            en: "There is no such page.".into(),
+        },
+        params.lang(),
+    )
+}
+
+/// `/` opens the dataset's home unit (the demo's city), keeping the query string.
+async fn home(State(state): State<AppState>, uri: Uri) -> Result<Redirect, PageError> {
+    let lang = Lang::Vi;
+    let home = match state
+        .store
+        .setting(settings::HOME_UNIT)
+        .await
+        .map_err(|e| PageError(e.into(), lang))?
+    {
+        Some(code) => code,
+        None => state
+            .store
+            .units()
+            .await
+            .map_err(|e| PageError(e.into(), lang))?
+            .into_iter()
+            .next()
+            .map(|u| u.code)
+            .ok_or_else(|| {
+                PageError(
+                    AppError::NotFound {
+                        vi: "Chưa có đơn vị hành chính nào trong cơ sở dữ liệu.".into(),
+                        en: "The database holds no administrative unit yet.".into(),
+                    },
+                    lang,
+                )
+            })?,
+    };
+    let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
+    Ok(Redirect::to(&format!("/units/{home}{query}")))
+}
+
+/// The counts of one row, with what the page shows of them.
+struct CountsView {
+    counts: Counts,
+    completion: String,
+    /// The stacked bar: (status class, x, width) in a 0–100 box, with a text alternative.
+    segments: Vec<(&'static str, String, String)>,
+    bar_label: String,
+}
+
+impl CountsView {
+    fn new(counts: Counts, lang: Lang) -> CountsView {
+        let total = counts.applicable.max(1);
+        let mut x = 0.0_f64;
+        let mut segments = Vec::new();
+        for status in [Status::Achieved, Status::InProgress, Status::NotAchieved, Status::NoData] {
+            let n = counts.get(status);
+            if n == 0 {
+                continue;
+            }
+            // Geometry only: the figures themselves are shown as exact integers beside the bar.
+            let width = f64::from(n) * 100.0 / f64::from(total);
+            segments.push((status.code(), format!("{x:.2}"), format!("{width:.2}")));
+            x += width;
+        }
+        let bar_label = [Status::Achieved, Status::InProgress, Status::NotAchieved, Status::NoData]
+            .iter()
+            .map(|s| format!("{} {}", s.label(lang), counts.get(*s)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let completion = match counts.completion() {
+            Some(r) => format!(
+                "{}%",
+                r.mul(tiendo_domain::Ratio::from_int(100)).round_to(1).format(lang)
+            ),
+            None => "–".into(),
+        };
+        CountsView {
+            counts,
+            completion,
+            segments,
+            bar_label,
+        }
+    }
+}
+
+struct Crumb {
+    href: String,
+    name: String,
+}
+
+struct ChildView {
+    href: String,
+    name: String,
+    kind: &'static str,
+    counts: CountsView,
+}
+
+struct GroupView {
+    name: String,
+    counts: CountsView,
+}
+
+struct IndicatorView {
+    code: String,
+    name: String,
+    value: String,
+    observed_on: String,
+    target: String,
+    status: &'static str,
+    status_label: &'static str,
+    icon: &'static str,
+    reason: String,
+}
+
+struct IndicatorGroupView {
+    name: String,
+    rows: Vec<IndicatorView>,
+}
+
+#[derive(Template)]
+#[template(path = "unit.html")]
+struct UnitPage {
+    lang: Lang,
+    illustrative: bool,
+    unit_name: String,
+    unit_kind: &'static str,
+    unit_code: String,
+    crumbs: Vec<Crumb>,
+    framework_name: String,
+    framework_code: String,
+    as_of: String,
+    as_of_dmy: String,
+    other_lang_href: String,
+    other_lang_label: &'static str,
+    counts: CountsView,
+    groups: Vec<GroupView>,
+    children: Vec<ChildView>,
+    indicator_groups: Vec<IndicatorGroupView>,
+}
+
+impl UnitPage {
+    fn label(&self, status: Status) -> &'static str {
+        status.label(self.lang)
+    }
+}
+
+fn status_icon(status: Status) -> &'static str {
+    match status {
+        Status::Achieved => "✓",
+        Status::InProgress => "◐",
+        Status::NotAchieved => "✗",
+        Status::NoData => "?",
+        Status::NotApplicable => "–",
+    }
+}
+
+fn unit_href(code: &str, as_of: Date, lang: Lang) -> String {
+    match lang {
+        Lang::Vi => format!("/units/{code}?as_of={as_of}"),
+        Lang::En => format!("/units/{code}?as_of={as_of}&lang=en"),
+    }
+}
+
+async fn unit_page(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(params): Query<ViewParams>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let lang = params.lang();
+    let page = build_unit_page(&state, &code, &params, lang)
+        .await
+        .map_err(|e| PageError(e, lang))?;
+    let html = page.render().map_err(|e| PageError(e.into(), lang))?;
+    let mut response = Html(html).into_response();
+    // Pages change with every figure entered: never serve a stale one.
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    let _ = headers;
+    Ok(response)
+}
+
+async fn build_unit_page(
+    state: &AppState,
+    code: &str,
+    params: &ViewParams,
+    lang: Lang,
+) -> Result<UnitPage, AppError> {
+    state.require_public().await?;
+    let as_of = params.as_of(state).await?;
+    let store = &state.store;
+    let framework = store
+        .framework_ref(params.framework.as_deref(), Some(as_of))
+        .await?;
+    let summary = store.summary(code, &framework, as_of).await?;
+    let rows = store.unit_indicators(code, &framework, as_of).await?;
+    let ancestors = store.ancestors(code).await?;
+    let illustrative = store.setting(settings::ILLUSTRATIVE).await?.as_deref() == Some("true");
+
+    let unit: &Unit = &summary.unit;
+    let other = match lang {
+        Lang::Vi => Lang::En,
+        Lang::En => Lang::Vi,
+    };
+    Ok(UnitPage {
+        lang,
+        illustrative,
+        unit_name: unit.name.clone(),
+        unit_kind: unit.kind.label(lang),
+        unit_code: unit.code.clone(),
+        crumbs: ancestors
+            .iter()
+            .map(|a| Crumb {
+                href: unit_href(&a.code, as_of, lang),
+                name: a.name.clone(),
+            })
+            .collect(),
+        framework_name: lang.pick(&framework.name, &framework.name_en).to_string(),
+        framework_code: framework.code.clone(),
+        as_of: as_of.to_string(),
+        as_of_dmy: as_of.dmy(),
+        other_lang_href: unit_href(&unit.code, as_of, other),
+        other_lang_label: lang.pick("English", "Tiếng Việt"),
+        counts: CountsView::new(summary.counts, lang),
+        groups: summary
+            .groups
+            .iter()
+            .filter(|g| g.counts.applicable + g.counts.not_applicable > 0)
+            .map(|g| GroupView {
+                name: lang.pick(&g.group.name, &g.group.name_en).to_string(),
+                counts: CountsView::new(g.counts, lang),
+            })
+            .collect(),
+        children: summary
+            .children
+            .iter()
+            .map(|c| ChildView {
+                href: unit_href(&c.unit.code, as_of, lang),
+                name: c.unit.name.clone(),
+                kind: c.unit.kind.code(),
+                counts: CountsView::new(c.counts, lang),
+            })
+            .collect(),
+        indicator_groups: group_rows(rows, lang),
+    })
+}
+
+fn group_rows(rows: Vec<IndicatorRow>, lang: Lang) -> Vec<IndicatorGroupView> {
+    let mut groups: Vec<IndicatorGroupView> = Vec::new();
+    for r in rows {
+        let i = &r.indicator;
+        let view = IndicatorView {
+            code: i.code.clone(),
+            name: lang.pick(&i.name, &i.name_en).to_string(),
+            value: r
+                .latest
+                .as_ref()
+                .map(|o| o.figure.describe(i.measure, i.count_unit.as_deref(), lang))
+                .unwrap_or_else(|| "–".into()),
+            observed_on: r
+                .latest
+                .as_ref()
+                .map(|o| o.observed_on.dmy())
+                .unwrap_or_default(),
+            target: i.target.describe(i.measure, lang),
+            status: r.status.code(),
+            status_label: r.status.label(lang),
+            icon: status_icon(r.status),
+            reason: r.reason.get(lang).to_string(),
+        };
+        let name = lang.pick(&r.group.name, &r.group.name_en);
+        match groups.last_mut() {
+            Some(g) if g.name == name => g.rows.push(view),
+            _ => groups.push(IndicatorGroupView {
+                name: name.to_string(),
+                rows: vec![view],
+            }),
+        }
+    }
+    groups
+}
