@@ -72,7 +72,13 @@ impl Date {
 
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.year(), self.month(), self.day())
+        write!(
+            f,
+            "{:04}-{:02}-{:02}",
+            self.year(),
+            self.month(),
+            self.day()
+        )
     }
 }
 
@@ -133,7 +139,14 @@ mod tests {
 
     #[test]
     fn refuses_malformed_and_impossible_dates() {
-        for bad in ["2022-13-01", "2022-02-30", "31/10/2022", "2022-1-1", "abcd-ef-gh", ""] {
+        for bad in [
+            "2022-13-01",
+            "2022-02-30",
+            "31/10/2022",
+            "2022-1-1",
+            "abcd-ef-gh",
+            "",
+        ] {
             assert!(bad.parse::<Date>().is_err(), "{bad} should be refused");
         }
     }

@@ -94,7 +94,12 @@ pub enum Measure {
 }
 
 impl Measure {
-    pub const ALL: [Measure; 4] = [Measure::YesNo, Measure::Count, Measure::Percent, Measure::Ratio];
+    pub const ALL: [Measure; 4] = [
+        Measure::YesNo,
+        Measure::Count,
+        Measure::Percent,
+        Measure::Ratio,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {

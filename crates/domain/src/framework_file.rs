@@ -167,16 +167,28 @@ impl Checker<'_> {
             None => {
                 self.error(
                     owner,
-                    bi(format!("thiếu trường `{key}`"), format!("missing field `{key}`")),
-                    Some(bi(format!("thêm `{key} = {example}`"), format!("add `{key} = {example}`"))),
+                    bi(
+                        format!("thiếu trường `{key}`"),
+                        format!("missing field `{key}`"),
+                    ),
+                    Some(bi(
+                        format!("thêm `{key} = {example}`"),
+                        format!("add `{key} = {example}`"),
+                    )),
                 );
                 None
             }
             Some(s) if s.get_ref().trim().is_empty() => {
                 self.error(
                     s.span(),
-                    bi(format!("`{key}` không được để trống"), format!("`{key}` must not be empty")),
-                    Some(bi(format!("ví dụ: `{key} = {example}`"), format!("e.g. `{key} = {example}`"))),
+                    bi(
+                        format!("`{key}` không được để trống"),
+                        format!("`{key}` must not be empty"),
+                    ),
+                    Some(bi(
+                        format!("ví dụ: `{key} = {example}`"),
+                        format!("e.g. `{key} = {example}`"),
+                    )),
                 );
                 None
             }
@@ -185,17 +197,28 @@ impl Checker<'_> {
     }
 
     /// A code: letters, digits, `-`, `_` and `.`, no spaces.
-    fn code(&mut self, field: Option<Spanned<String>>, owner: Range<usize>, example: &str) -> Option<(String, Range<usize>)> {
+    fn code(
+        &mut self,
+        field: Option<Spanned<String>>,
+        owner: Range<usize>,
+        example: &str,
+    ) -> Option<(String, Range<usize>)> {
         let span = field.as_ref().map_or(owner.clone(), |f| f.span());
         let code = self.text(field, owner, "code", example)?;
-        if !code.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
+        if !code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        {
             self.error(
                 span,
                 bi(
                     format!("mã «{code}» chỉ được gồm chữ không dấu, chữ số, `-`, `_` và `.`"),
                     format!("code «{code}» may hold only ASCII letters, digits, `-`, `_` and `.`"),
                 ),
-                Some(bi(format!("ví dụ: `code = {example}`"), format!("e.g. `code = {example}`"))),
+                Some(bi(
+                    format!("ví dụ: `code = {example}`"),
+                    format!("e.g. `code = {example}`"),
+                )),
             );
             return None;
         }
@@ -218,10 +241,38 @@ impl Checker<'_> {
                     format!("`{key}` phải là một ngày (năm-tháng-ngày)"),
                     format!("`{key}` must be a date (year-month-day)"),
                 ),
-                Some(bi(format!("ví dụ: `{key} = 2022-12-31`"), format!("e.g. `{key} = 2022-12-31`"))),
+                Some(bi(
+                    format!("ví dụ: `{key} = 2022-12-31`"),
+                    format!("e.g. `{key} = 2022-12-31`"),
+                )),
             );
         }
         parsed
+    }
+
+    /// A deadline before the period starts, reported at the deadline written.
+    fn deadline_in_period(
+        &mut self,
+        deadline: Option<Date>,
+        period_start: Option<Date>,
+        span: Range<usize>,
+    ) {
+        if let (Some(d), Some(s)) = (deadline, period_start)
+            && d < s
+        {
+            self.error(
+                span,
+                bi(
+                    format!("hạn {} trước khi kỳ bắt đầu ({})", d.dmy(), s.dmy()),
+                    format!(
+                        "the deadline {} falls before the period starts ({})",
+                        d.dmy(),
+                        s.dmy()
+                    ),
+                ),
+                None,
+            );
+        }
     }
 
     fn kinds(&mut self, list: Spanned<Vec<Spanned<String>>>) -> Option<Vec<UnitKind>> {
@@ -241,7 +292,10 @@ impl Checker<'_> {
                             format!("loại đơn vị «{}» không tồn tại", item.get_ref()),
                             format!("unknown unit kind «{}»", item.get_ref()),
                         ),
-                        Some(bi(format!("dùng một trong: {known}"), format!("use one of: {known}"))),
+                        Some(bi(
+                            format!("dùng một trong: {known}"),
+                            format!("use one of: {known}"),
+                        )),
                     );
                 }
             }
@@ -249,7 +303,10 @@ impl Checker<'_> {
         if ok && kinds.is_empty() {
             self.error(
                 span,
-                bi("`applies_to` không được rỗng", "`applies_to` must not be empty"),
+                bi(
+                    "`applies_to` không được rỗng",
+                    "`applies_to` must not be empty",
+                ),
                 Some(bi(
                     "ví dụ: `applies_to = [\"phuong\", \"xa\", \"thi_tran\"]`",
                     "e.g. `applies_to = [\"phuong\", \"xa\", \"thi_tran\"]`",
@@ -262,53 +319,127 @@ impl Checker<'_> {
 
     fn check(&mut self, raw: RawFramework) -> Option<Framework> {
         let whole = 0..0;
-        let code = self.code(raw.code, whole.clone(), "\"cds-phuong-2022\"").map(|(c, _)| c);
+        let code = self
+            .code(raw.code, whole.clone(), "\"cds-phuong-2022\"")
+            .map(|(c, _)| c);
         let version = match raw.version {
             None => {
-                self.error(whole.clone(), bi("thiếu trường `version`", "missing field `version`"), Some(bi("thêm `version = 1`", "add `version = 1`")));
+                self.error(
+                    whole.clone(),
+                    bi("thiếu trường `version`", "missing field `version`"),
+                    Some(bi("thêm `version = 1`", "add `version = 1`")),
+                );
                 None
             }
             Some(v) if *v.get_ref() < 1 || *v.get_ref() > i64::from(u32::MAX) => {
-                self.error(v.span(), bi("`version` phải là số nguyên dương", "`version` must be a positive whole number"), Some(bi("ví dụ: `version = 1`", "e.g. `version = 1`")));
+                self.error(
+                    v.span(),
+                    bi(
+                        "`version` phải là số nguyên dương",
+                        "`version` must be a positive whole number",
+                    ),
+                    Some(bi("ví dụ: `version = 1`", "e.g. `version = 1`")),
+                );
                 None
             }
             Some(v) => Some(*v.get_ref() as u32),
         };
-        let name = self.text(raw.name, whole.clone(), "name", "\"Bộ chỉ tiêu chuyển đổi số cấp xã năm 2022\"");
-        let name_en = self.text(raw.name_en, whole.clone(), "name_en", "\"Commune digital transformation indicators 2022\"");
+        let name = self.text(
+            raw.name,
+            whole.clone(),
+            "name",
+            "\"Bộ chỉ tiêu chuyển đổi số cấp xã năm 2022\"",
+        );
+        let name_en = self.text(
+            raw.name_en,
+            whole.clone(),
+            "name_en",
+            "\"Commune digital transformation indicators 2022\"",
+        );
 
         let (mut period_start, mut period_end) = (None, None);
         match raw.period {
-            None => self.error(whole.clone(), bi("thiếu trường `period`", "missing field `period`"), Some(bi("thêm `period = { start = 2022-01-01, end = 2022-12-31 }`", "add `period = { start = 2022-01-01, end = 2022-12-31 }`"))),
+            None => self.error(
+                whole.clone(),
+                bi("thiếu trường `period`", "missing field `period`"),
+                Some(bi(
+                    "thêm `period = { start = 2022-01-01, end = 2022-12-31 }`",
+                    "add `period = { start = 2022-01-01, end = 2022-12-31 }`",
+                )),
+            ),
             Some(p) => {
                 let span = p.span();
                 let p = p.into_inner();
-                for (key, field, slot) in [("start", p.start, &mut period_start), ("end", p.end, &mut period_end)] {
+                for (key, field, slot) in [
+                    ("start", p.start, &mut period_start),
+                    ("end", p.end, &mut period_end),
+                ] {
                     match field {
                         Some(v) => *slot = self.date(v, key),
-                        None => self.error(span.clone(), bi(format!("`period` thiếu `{key}`"), format!("`period` is missing `{key}`")), Some(bi("viết `period = { start = 2022-01-01, end = 2022-12-31 }`", "write `period = { start = 2022-01-01, end = 2022-12-31 }`"))),
+                        None => self.error(
+                            span.clone(),
+                            bi(
+                                format!("`period` thiếu `{key}`"),
+                                format!("`period` is missing `{key}`"),
+                            ),
+                            Some(bi(
+                                "viết `period = { start = 2022-01-01, end = 2022-12-31 }`",
+                                "write `period = { start = 2022-01-01, end = 2022-12-31 }`",
+                            )),
+                        ),
                     }
                 }
                 if let (Some(s), Some(e)) = (period_start, period_end)
                     && s > e
                 {
-                    self.error(span, bi(format!("kỳ bắt đầu ({}) sau kỳ kết thúc ({})", s.dmy(), e.dmy()), format!("the period starts ({}) after it ends ({})", s.dmy(), e.dmy())), None);
+                    self.error(
+                        span,
+                        bi(
+                            format!("kỳ bắt đầu ({}) sau kỳ kết thúc ({})", s.dmy(), e.dmy()),
+                            format!(
+                                "the period starts ({}) after it ends ({})",
+                                s.dmy(),
+                                e.dmy()
+                            ),
+                        ),
+                        None,
+                    );
                 }
             }
         }
         let default_deadline = match raw.deadline {
-            Some(v) => self.date(v, "deadline"),
+            Some(v) => {
+                let span = v.span();
+                let deadline = self.date(v, "deadline");
+                self.deadline_in_period(deadline, period_start, span);
+                deadline
+            }
             None => period_end,
         };
         let default_kinds = match raw.applies_to {
             Some(list) => self.kinds(list),
-            None => Some(vec![UnitKind::Phuong, UnitKind::Xa, UnitKind::ThiTran, UnitKind::DacKhu]),
+            None => Some(vec![
+                UnitKind::Phuong,
+                UnitKind::Xa,
+                UnitKind::ThiTran,
+                UnitKind::DacKhu,
+            ]),
         };
 
         let mut groups = Vec::new();
         let mut group_codes: HashSet<String> = HashSet::new();
         if raw.groups.is_empty() {
-            self.error(whole.clone(), bi("khung chỉ tiêu chưa có nhóm nào", "the framework has no group"), Some(bi("thêm `[[groups]]` với `code`, `name`, `name_en`", "add a `[[groups]]` table with `code`, `name` and `name_en`")));
+            self.error(
+                whole.clone(),
+                bi(
+                    "khung chỉ tiêu chưa có nhóm nào",
+                    "the framework has no group",
+                ),
+                Some(bi(
+                    "thêm `[[groups]]` với `code`, `name`, `name_en`",
+                    "add a `[[groups]]` table with `code`, `name` and `name_en`",
+                )),
+            );
         }
         for g in raw.groups {
             let span = g.span();
@@ -318,9 +449,23 @@ impl Checker<'_> {
             let name_en = self.text(g.name_en, span.clone(), "name_en", "\"Digital government\"");
             if let Some((code, code_span)) = code {
                 if !group_codes.insert(code.clone()) {
-                    self.error(code_span, bi(format!("mã nhóm «{code}» bị trùng"), format!("duplicate group code «{code}»")), Some(bi("mỗi nhóm cần một mã riêng", "give each group its own code")));
+                    self.error(
+                        code_span,
+                        bi(
+                            format!("mã nhóm «{code}» bị trùng"),
+                            format!("duplicate group code «{code}»"),
+                        ),
+                        Some(bi(
+                            "mỗi nhóm cần một mã riêng",
+                            "give each group its own code",
+                        )),
+                    );
                 } else if let (Some(name), Some(name_en)) = (name, name_en) {
-                    groups.push(Group { code, name, name_en });
+                    groups.push(Group {
+                        code,
+                        name,
+                        name_en,
+                    });
                 }
             }
         }
@@ -328,11 +473,22 @@ impl Checker<'_> {
         let mut indicators = Vec::new();
         let mut indicator_codes: HashSet<String> = HashSet::new();
         if raw.indicators.is_empty() {
-            self.error(whole, bi("khung chỉ tiêu chưa có chỉ tiêu nào", "the framework has no indicator"), Some(bi("thêm `[[indicators]]`", "add an `[[indicators]]` table")));
+            self.error(
+                whole,
+                bi(
+                    "khung chỉ tiêu chưa có chỉ tiêu nào",
+                    "the framework has no indicator",
+                ),
+                Some(bi("thêm `[[indicators]]`", "add an `[[indicators]]` table")),
+            );
         }
         let mut known_groups: Vec<&String> = group_codes.iter().collect();
         known_groups.sort();
-        let known_groups = known_groups.into_iter().map(String::as_str).collect::<Vec<_>>().join(", ");
+        let known_groups = known_groups
+            .into_iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(", ");
         for ind in raw.indicators {
             let span = ind.span();
             let ind = ind.into_inner();
@@ -340,11 +496,28 @@ impl Checker<'_> {
             if let Some((c, code_span)) = &code
                 && !indicator_codes.insert(c.clone())
             {
-                self.error(code_span.clone(), bi(format!("mã chỉ tiêu «{c}» bị trùng"), format!("duplicate indicator code «{c}»")), Some(bi("mỗi chỉ tiêu cần một mã riêng", "give each indicator its own code")));
+                self.error(
+                    code_span.clone(),
+                    bi(
+                        format!("mã chỉ tiêu «{c}» bị trùng"),
+                        format!("duplicate indicator code «{c}»"),
+                    ),
+                    Some(bi(
+                        "mỗi chỉ tiêu cần một mã riêng",
+                        "give each indicator its own code",
+                    )),
+                );
             }
             let group = match ind.group {
                 None => {
-                    self.error(span.clone(), bi("thiếu trường `group`", "missing field `group`"), Some(bi(format!("thêm `group = \"...\"` với một trong: {known_groups}"), format!("add `group = \"...\"` naming one of: {known_groups}"))));
+                    self.error(
+                        span.clone(),
+                        bi("thiếu trường `group`", "missing field `group`"),
+                        Some(bi(
+                            format!("thêm `group = \"...\"` với một trong: {known_groups}"),
+                            format!("add `group = \"...\"` naming one of: {known_groups}"),
+                        )),
+                    );
                     None
                 }
                 Some(g) if !group_codes.contains(g.get_ref()) => {
@@ -353,25 +526,59 @@ impl Checker<'_> {
                 }
                 Some(g) => Some(g.into_inner()),
             };
-            let name = self.text(ind.name, span.clone(), "name", "\"Tỷ lệ hồ sơ nộp trực tuyến\"");
-            let name_en = self.text(ind.name_en, span.clone(), "name_en", "\"Dossiers submitted online\"");
+            let name = self.text(
+                ind.name,
+                span.clone(),
+                "name",
+                "\"Tỷ lệ hồ sơ nộp trực tuyến\"",
+            );
+            let name_en = self.text(
+                ind.name_en,
+                span.clone(),
+                "name_en",
+                "\"Dossiers submitted online\"",
+            );
             let measures = Measure::ALL.map(Measure::code).join(", ");
             let measure = match ind.measure {
                 None => {
-                    self.error(span.clone(), bi("thiếu trường `measure`", "missing field `measure`"), Some(bi(format!("thêm `measure = \"...\"`, một trong: {measures}"), format!("add `measure = \"...\"`, one of: {measures}"))));
+                    self.error(
+                        span.clone(),
+                        bi("thiếu trường `measure`", "missing field `measure`"),
+                        Some(bi(
+                            format!("thêm `measure = \"...\"`, một trong: {measures}"),
+                            format!("add `measure = \"...\"`, one of: {measures}"),
+                        )),
+                    );
                     None
                 }
                 Some(m) => match Measure::from_code(m.get_ref()) {
                     Some(m) => Some(m),
                     None => {
-                        self.error(m.span(), bi(format!("cách đo «{}» không tồn tại", m.get_ref()), format!("unknown measure «{}»", m.get_ref())), Some(bi(format!("dùng một trong: {measures}"), format!("use one of: {measures}"))));
+                        self.error(
+                            m.span(),
+                            bi(
+                                format!("cách đo «{}» không tồn tại", m.get_ref()),
+                                format!("unknown measure «{}»", m.get_ref()),
+                            ),
+                            Some(bi(
+                                format!("dùng một trong: {measures}"),
+                                format!("use one of: {measures}"),
+                            )),
+                        );
                         None
                     }
                 },
             };
             let target = match (ind.target, measure) {
                 (None, _) => {
-                    self.error(span.clone(), bi("thiếu trường `target`", "missing field `target`"), Some(bi("thêm ví dụ `target = \">= 80%\"` hoặc `target = \"= yes\"`", "add e.g. `target = \">= 80%\"` or `target = \"= yes\"`")));
+                    self.error(
+                        span.clone(),
+                        bi("thiếu trường `target`", "missing field `target`"),
+                        Some(bi(
+                            "thêm ví dụ `target = \">= 80%\"` hoặc `target = \"= yes\"`",
+                            "add e.g. `target = \">= 80%\"` or `target = \"= yes\"`",
+                        )),
+                    );
                     None
                 }
                 (Some(_), None) => None,
@@ -384,14 +591,14 @@ impl Checker<'_> {
                 },
             };
             let deadline = match ind.deadline {
-                Some(v) => self.date(v, "deadline"),
+                Some(v) => {
+                    let span = v.span();
+                    let deadline = self.date(v, "deadline");
+                    self.deadline_in_period(deadline, period_start, span);
+                    deadline
+                }
                 None => default_deadline,
             };
-            if let (Some(d), Some(s)) = (deadline, period_start)
-                && d < s
-            {
-                self.error(span.clone(), bi(format!("hạn {} trước khi kỳ bắt đầu ({})", d.dmy(), s.dmy()), format!("the deadline {} falls before the period starts ({})", d.dmy(), s.dmy())), None);
-            }
             let applies_to = match ind.applies_to {
                 Some(list) => self.kinds(list),
                 None => default_kinds.clone(),
@@ -406,7 +613,14 @@ impl Checker<'_> {
                 match parsed {
                     Some(d) if !d.is_negative() => Some(d),
                     _ => {
-                        self.error(span, bi("`points` phải là một số không âm", "`points` must be a number of at least 0"), Some(bi("ví dụ: `points = 10`", "e.g. `points = 10`")));
+                        self.error(
+                            span,
+                            bi(
+                                "`points` phải là một số không âm",
+                                "`points` must be a number of at least 0",
+                            ),
+                            Some(bi("ví dụ: `points = 10`", "e.g. `points = 10`")),
+                        );
                         None
                     }
                 }
@@ -416,10 +630,23 @@ impl Checker<'_> {
             {
                 self.error(u.span(), bi("`count_unit` chỉ dùng cho chỉ tiêu đo bằng số lượng (`measure = \"count\"`)", "`count_unit` is only for indicators with `measure = \"count\"`"), Some(bi("bỏ dòng này", "remove this line")));
             }
-            let evidence = ind.evidence.into_iter().map(|e| e.into_inner().trim().nfc().collect()).collect();
-            if let (Some((code, _)), Some(group), Some(name), Some(name_en), Some(measure), Some(target), Some(deadline), Some(applies_to)) =
-                (code, group, name, name_en, measure, target, deadline, applies_to)
-            {
+            let evidence = ind
+                .evidence
+                .into_iter()
+                .map(|e| e.into_inner().trim().nfc().collect())
+                .collect();
+            if let (
+                Some((code, _)),
+                Some(group),
+                Some(name),
+                Some(name_en),
+                Some(measure),
+                Some(target),
+                Some(deadline),
+                Some(applies_to),
+            ) = (
+                code, group, name, name_en, measure, target, deadline, applies_to,
+            ) {
                 indicators.push(Indicator {
                     code,
                     group,
@@ -432,7 +659,9 @@ impl Checker<'_> {
                     mandatory: ind.mandatory.is_none_or(|m| m.into_inner()),
                     points,
                     evidence,
-                    count_unit: ind.count_unit.map(|u| u.into_inner().trim().nfc().collect()),
+                    count_unit: ind
+                        .count_unit
+                        .map(|u| u.into_inner().trim().nfc().collect()),
                 });
             }
         }
@@ -467,12 +696,16 @@ pub fn parse_target(text: &str, measure: Measure) -> Result<Target, (Bilingual, 
     .find_map(|(sym, c)| t.strip_prefix(sym).map(|rest| (c, rest.trim())))
     .ok_or_else(|| {
         (
-            bi(format!("quy tắc mục tiêu «{t}» phải bắt đầu bằng phép so sánh (>=, >, <=, <, =)"), format!("target rule «{t}» must start with a comparison (>=, >, <=, <, =)")),
+            bi(
+                format!("quy tắc mục tiêu «{t}» phải bắt đầu bằng phép so sánh (>=, >, <=, <, =)"),
+                format!("target rule «{t}» must start with a comparison (>=, >, <=, <, =)"),
+            ),
             example_for(measure),
         )
     })?;
     if measure == Measure::YesNo {
-        let answer = match rest.to_lowercase().as_str() {
+        // Files saved on some systems spell «có» and «không» in decomposed form (NFD).
+        let answer = match rest.nfc().collect::<String>().to_lowercase().as_str() {
             "yes" | "có" | "true" => Some(true),
             "no" | "không" | "false" => Some(false),
             _ => None,
@@ -480,7 +713,10 @@ pub fn parse_target(text: &str, measure: Measure) -> Result<Target, (Bilingual, 
         return match (comparator, answer) {
             (Comparator::Eq, Some(a)) => Ok(Target::Answer(a)),
             _ => Err((
-                bi(format!("chỉ tiêu có/không cần mục tiêu `= yes` hoặc `= no`, không phải «{t}»"), format!("a yes/no indicator takes `= yes` or `= no`, not «{t}»")),
+                bi(
+                    format!("chỉ tiêu có/không cần mục tiêu `= yes` hoặc `= no`, không phải «{t}»"),
+                    format!("a yes/no indicator takes `= yes` or `= no`, not «{t}»"),
+                ),
                 example_for(measure),
             )),
         };
@@ -491,31 +727,78 @@ pub fn parse_target(text: &str, measure: Measure) -> Result<Target, (Bilingual, 
     };
     let value: Decimal = number.parse().map_err(|_| {
         (
-            bi(format!("«{number}» trong quy tắc «{t}» không phải là số"), format!("«{number}» in target rule «{t}» is not a number")),
+            bi(
+                format!("«{number}» trong quy tắc «{t}» không phải là số"),
+                format!("«{number}» in target rule «{t}» is not a number"),
+            ),
             example_for(measure),
         )
     })?;
     if measure.is_percentage() {
         if !has_percent {
             return Err((
-                bi(format!("chỉ tiêu tỷ lệ cần dấu % trong mục tiêu «{t}»"), format!("a percentage target needs a % sign: «{t}»")),
-                bi(format!("viết `{} {}%`", comparator.symbol(), number), format!("write `{} {}%`", comparator.symbol(), number)),
+                bi(
+                    format!("chỉ tiêu tỷ lệ cần dấu % trong mục tiêu «{t}»"),
+                    format!("a percentage target needs a % sign: «{t}»"),
+                ),
+                bi(
+                    format!("viết `{} {}%`", comparator.symbol(), number),
+                    format!("write `{} {}%`", comparator.symbol(), number),
+                ),
             ));
         }
         if value.is_negative() || value > Decimal::from_int(100) {
             return Err((
-                bi(format!("mục tiêu tỷ lệ {value}% nằm ngoài khoảng 0–100%"), format!("percentage target {value}% lies outside 0–100%")),
-                bi("dùng một giá trị từ 0% đến 100%, ví dụ `>= 80%`", "use a value from 0% to 100%, e.g. `>= 80%`"),
+                bi(
+                    format!("mục tiêu tỷ lệ {value}% nằm ngoài khoảng 0–100%"),
+                    format!("percentage target {value}% lies outside 0–100%"),
+                ),
+                bi(
+                    "dùng một giá trị từ 0% đến 100%, ví dụ `>= 80%`",
+                    "use a value from 0% to 100%, e.g. `>= 80%`",
+                ),
             ));
         }
     } else if has_percent {
         return Err((
-            bi(format!("chỉ tiêu số lượng không dùng dấu % («{t}»)"), format!("a count target takes no % sign («{t}»)")),
-            bi(format!("viết `{} {}`, hoặc đổi `measure` thành \"percent\"", comparator.symbol(), number), format!("write `{} {}`, or change `measure` to \"percent\"", comparator.symbol(), number)),
+            bi(
+                format!("chỉ tiêu số lượng không dùng dấu % («{t}»)"),
+                format!("a count target takes no % sign («{t}»)"),
+            ),
+            bi(
+                format!(
+                    "viết `{} {}`, hoặc đổi `measure` thành \"percent\"",
+                    comparator.symbol(),
+                    number
+                ),
+                format!(
+                    "write `{} {}`, or change `measure` to \"percent\"",
+                    comparator.symbol(),
+                    number
+                ),
+            ),
         ));
     } else if value.is_negative() {
         return Err((
-            bi("mục tiêu số lượng không được âm", "a count target cannot be negative"),
+            bi(
+                "mục tiêu số lượng không được âm",
+                "a count target cannot be negative",
+            ),
+            example_for(measure),
+        ));
+    }
+    // No figure is below 0 or above 100%: such a target could never be met.
+    let unattainable = match comparator {
+        Comparator::Lt => value == Decimal::ZERO,
+        Comparator::Gt => measure.is_percentage() && value == Decimal::from_int(100),
+        _ => false,
+    };
+    if unattainable {
+        return Err((
+            bi(
+                format!("không số liệu nào đạt được mục tiêu «{t}»"),
+                format!("no figure can ever meet the target «{t}»"),
+            ),
             example_for(measure),
         ));
     }
@@ -526,6 +809,8 @@ fn example_for(measure: Measure) -> Bilingual {
     match measure {
         Measure::YesNo => bi("viết `target = \"= yes\"`", "write `target = \"= yes\"`"),
         Measure::Count => bi("ví dụ `target = \">= 4\"`", "e.g. `target = \">= 4\"`"),
-        Measure::Percent | Measure::Ratio => bi("ví dụ `target = \">= 80%\"`", "e.g. `target = \">= 80%\"`"),
+        Measure::Percent | Measure::Ratio => {
+            bi("ví dụ `target = \">= 80%\"`", "e.g. `target = \">= 80%\"`")
+        }
     }
 }

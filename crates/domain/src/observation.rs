@@ -10,7 +10,10 @@ pub enum Figure {
     /// A count, or a percentage given directly (in percent).
     Amount(Decimal),
     /// A percentage given as a fraction, e.g. 412 of 500 households.
-    Ratio { numerator: i64, denominator: i64 },
+    Ratio {
+        numerator: i64,
+        denominator: i64,
+    },
 }
 
 /// Why a figure does not fit its indicator.
@@ -24,7 +27,9 @@ pub enum FigureError {
     NegativeCount(Decimal),
     #[error("the denominator must be greater than zero")]
     ZeroDenominator,
-    #[error("numerator ({numerator}) and denominator ({denominator}) must not be negative, and the numerator cannot exceed the denominator")]
+    #[error(
+        "numerator ({numerator}) and denominator ({denominator}) must not be negative, and the numerator cannot exceed the denominator"
+    )]
     BadFraction { numerator: i64, denominator: i64 },
 }
 
@@ -42,7 +47,10 @@ impl FigureError {
                 }
             ),
             FigureError::PercentOutOfRange(v) => {
-                format!("tỷ lệ phần trăm phải từ 0 đến 100, không phải {}", v.format(Lang::Vi))
+                format!(
+                    "tỷ lệ phần trăm phải từ 0 đến 100, không phải {}",
+                    v.format(Lang::Vi)
+                )
             }
             FigureError::NegativeCount(v) => {
                 format!("số lượng không được âm ({})", v.format(Lang::Vi))
@@ -101,10 +109,7 @@ impl Figure {
             Figure::Ratio {
                 numerator,
                 denominator,
-            } => Ratio::new(
-                i128::from(numerator) * 100,
-                i128::from(denominator.max(1)),
-            ),
+            } => Ratio::new(i128::from(numerator) * 100, i128::from(denominator.max(1))),
         }
     }
 

@@ -141,7 +141,9 @@ impl Reason {
             }
             Reason::Excluded(why) if vi => format!("Được miễn: {why}"),
             Reason::Excluded(why) => format!("Excused: {why}"),
-            Reason::NoData => lang.pick("Chưa có số liệu", "No figure reported yet").into(),
+            Reason::NoData => lang
+                .pick("Chưa có số liệu", "No figure reported yet")
+                .into(),
             Reason::Met {
                 value,
                 target,
@@ -176,9 +178,13 @@ impl Reason {
                 let (v, t, p) = (value.get(lang), target.get(lang), projected.get(lang));
                 let (s, d) = (since.dmy(), deadline.dmy());
                 if vi {
-                    format!("{v}, chưa đạt mục tiêu {t}; theo tốc độ từ {s}, dự kiến đạt {p} vào {d}")
+                    format!(
+                        "{v}, chưa đạt mục tiêu {t}; theo tốc độ từ {s}, dự kiến đạt {p} vào {d}"
+                    )
                 } else {
-                    format!("{v}, short of the {t} target; at the pace since {s} it reaches {p} by {d}")
+                    format!(
+                        "{v}, short of the {t} target; at the pace since {s} it reaches {p} by {d}"
+                    )
                 }
             }
             Reason::OffPace {
@@ -209,7 +215,9 @@ impl Reason {
                         "{v}, chưa đạt mục tiêu {t}; chưa có số liệu trước đó cho thấy sẽ đạt trước hạn {d}"
                     )
                 } else {
-                    format!("{v}, short of the {t} target; no earlier figure shows it being met by {d}")
+                    format!(
+                        "{v}, short of the {t} target; no earlier figure shows it being met by {d}"
+                    )
                 }
             }
             Reason::Planned {
@@ -418,12 +426,22 @@ impl Rules<'_> {
                 .mul(Ratio::new(ahead, 1))
                 .div(Ratio::new(elapsed, 1)),
         );
+        let on_pace = comparator.holds(projected, threshold);
+        // Shown to one decimal, rounded towards the verdict so that the figure shown never
+        // contradicts it (79,96% short of ≥ 80% shows as 79,9%, not 80%), and within the range
+        // a figure of the measure can take (a count never below 0, a percentage 0–100).
         let mut projected_shown = projected.round_to(1);
+        if comparator.holds(projected_shown.as_ratio(), threshold) != on_pace {
+            let up = on_pace == matches!(comparator, Comparator::Ge | Comparator::Gt);
+            let step = if up { 100 } else { -100 };
+            projected_shown = Decimal::from_thousandths(projected_shown.thousandths() + step);
+        }
+        projected_shown = projected_shown.max(Decimal::ZERO);
         if ind.measure.is_percentage() {
-            projected_shown = projected_shown.clamp(Decimal::ZERO, Decimal::from_int(100));
+            projected_shown = projected_shown.min(Decimal::from_int(100));
         }
         let projected_text = shown(Figure::Amount(projected_shown));
-        if comparator.holds(projected, threshold) {
+        if on_pace {
             (
                 Status::InProgress,
                 Reason::OnPace {
@@ -455,7 +473,10 @@ impl Rules<'_> {
         let mut changes: Vec<Date> = Vec::with_capacity(history.len() * 2 + 2);
         changes.push(Date::MIN);
         changes.push(self.indicator.deadline.next_day());
-        for o in history.iter().filter(|o| o.observed_on >= self.period_start) {
+        for o in history
+            .iter()
+            .filter(|o| o.observed_on >= self.period_start)
+        {
             changes.push(o.observed_on);
             if let Some(p) = o.planned_by {
                 changes.push(p.next_day());

@@ -51,9 +51,8 @@ impl Counts {
 
     /// Achieved over applicable, or `None` when nothing applies.
     pub fn completion(&self) -> Option<Ratio> {
-        (self.applicable > 0).then(|| {
-            Ratio::new(i128::from(self.achieved), i128::from(self.applicable))
-        })
+        (self.applicable > 0)
+            .then(|| Ratio::new(i128::from(self.achieved), i128::from(self.applicable)))
     }
 
     /// Completion in whole percent, rounded down so that 99.9% never shows as 100%.

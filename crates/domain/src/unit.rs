@@ -112,7 +112,9 @@ impl fmt::Display for UnitKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown unit kind «{0}»; known kinds: nation, tinh, thanh_pho_tw, thanh_pho, thi_xa, quan, huyen, phuong, xa, thi_tran, dac_khu")]
+#[error(
+    "unknown unit kind «{0}»; known kinds: nation, tinh, thanh_pho_tw, thanh_pho, thi_xa, quan, huyen, phuong, xa, thi_tran, dac_khu"
+)]
 pub struct UnknownUnitKind(pub String);
 
 impl FromStr for UnitKind {
@@ -143,6 +145,7 @@ pub struct Unit {
 
 impl Unit {
     pub fn exists_on(&self, day: Date) -> bool {
-        self.valid_from.is_none_or(|from| from <= day) && self.valid_until.is_none_or(|until| day < until)
+        self.valid_from.is_none_or(|from| from <= day)
+            && self.valid_until.is_none_or(|until| day < until)
     }
 }
