@@ -56,9 +56,19 @@ pub struct Indicator {
     pub evidence: Vec<String>,
     /// What a count counts, e.g. "cuộc họp".
     pub count_unit: Option<String>,
+    /// The same in English, e.g. "meetings"; the Vietnamese word is shown when absent.
+    pub count_unit_en: Option<String>,
 }
 
 impl Indicator {
+    /// What a count counts, in `lang`.
+    pub fn count_unit_in(&self, lang: Lang) -> Option<&str> {
+        match lang {
+            Lang::En => self.count_unit_en.as_deref().or(self.count_unit.as_deref()),
+            Lang::Vi => self.count_unit.as_deref(),
+        }
+    }
+
     /// Whether the indicator is assessed for a unit of `kind`, given any approved exclusion.
     pub fn applicability(&self, kind: UnitKind, exclusion: Option<&str>) -> Applicability {
         if !self.applies_to.contains(&kind) {

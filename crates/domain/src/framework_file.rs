@@ -129,6 +129,7 @@ struct RawIndicator {
     #[serde(default)]
     evidence: Vec<Spanned<String>>,
     count_unit: Option<Spanned<String>>,
+    count_unit_en: Option<Spanned<String>>,
 }
 
 struct Checker<'s> {
@@ -625,10 +626,19 @@ impl Checker<'_> {
                     }
                 }
             });
-            if let (Some(u), Some(m)) = (&ind.count_unit, measure)
-                && m != Measure::Count
-            {
-                self.error(u.span(), bi("`count_unit` chỉ dùng cho chỉ tiêu đo bằng số lượng (`measure = \"count\"`)", "`count_unit` is only for indicators with `measure = \"count\"`"), Some(bi("bỏ dòng này", "remove this line")));
+            for (key, unit) in [("count_unit", &ind.count_unit), ("count_unit_en", &ind.count_unit_en)] {
+                if let (Some(u), Some(m)) = (unit, measure)
+                    && m != Measure::Count
+                {
+                    self.error(
+                        u.span(),
+                        bi(
+                            format!("`{key}` chỉ dùng cho chỉ tiêu đo bằng số lượng (`measure = \"count\"`)"),
+                            format!("`{key}` is only for indicators with `measure = \"count\"`"),
+                        ),
+                        Some(bi("bỏ dòng này", "remove this line")),
+                    );
+                }
             }
             let evidence = ind
                 .evidence
@@ -661,6 +671,9 @@ impl Checker<'_> {
                     evidence,
                     count_unit: ind
                         .count_unit
+                        .map(|u| u.into_inner().trim().nfc().collect()),
+                    count_unit_en: ind
+                        .count_unit_en
                         .map(|u| u.into_inner().trim().nfc().collect()),
                 });
             }

@@ -89,6 +89,11 @@ pub enum Reason {
         target: Bilingual,
         observed_on: Date,
     },
+    /// A yes/no indicator answered as its target asks.
+    Confirmed {
+        value: Bilingual,
+        observed_on: Date,
+    },
     DeadlinePassed {
         value: Bilingual,
         target: Bilingual,
@@ -154,6 +159,14 @@ impl Reason {
                     format!("{v} đạt mục tiêu {t} (số liệu ngày {d})")
                 } else {
                     format!("{v} meets the {t} target (figure of {d})")
+                }
+            }
+            Reason::Confirmed { value, observed_on } => {
+                let (v, d) = (value.get(lang), observed_on.dmy());
+                if vi {
+                    format!("{v}, đạt yêu cầu (số liệu ngày {d})")
+                } else {
+                    format!("{v}, as required (figure of {d})")
                 }
             }
             Reason::DeadlinePassed {
@@ -339,7 +352,7 @@ impl Rules<'_> {
         let ind = self.indicator;
         let latest = figures.last().expect("judge needs at least one figure");
         let shown = |figure: Figure| {
-            both(|lang| figure.describe(ind.measure, ind.count_unit.as_deref(), lang))
+            both(|lang| figure.describe(ind.measure, ind.count_unit_in(lang), lang))
         };
         let value = shown(latest.figure);
         let target = both(|lang| ind.target.describe(ind.measure, lang));
@@ -351,14 +364,15 @@ impl Rules<'_> {
         let current = latest.figure.value();
         if comparator.holds(current, threshold) {
             let observed_on = latest.observed_on;
-            return (
-                Status::Achieved,
-                Reason::Met {
+            let reason = match ind.target {
+                Target::Answer(_) => Reason::Confirmed { value, observed_on },
+                Target::Threshold { .. } => Reason::Met {
                     value,
                     target,
                     observed_on,
                 },
-            );
+            };
+            return (Status::Achieved, reason);
         }
         if as_of > deadline {
             return (

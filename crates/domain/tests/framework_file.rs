@@ -198,6 +198,7 @@ fn a_valid_file_reads_as_its_model() {
                 points: None,
                 evidence: vec!["Quyết định thành lập Ban chỉ đạo".into()],
                 count_unit: None,
+                count_unit_en: None,
             },
             Indicator {
                 code: "NT-02".into(),
@@ -215,6 +216,7 @@ fn a_valid_file_reads_as_its_model() {
                 points: Some(dec("2.5")),
                 evidence: vec![],
                 count_unit: Some("cuộc họp".into()),
+                count_unit_en: None,
             },
             Indicator {
                 code: "CQS-01".into(),
@@ -232,6 +234,7 @@ fn a_valid_file_reads_as_its_model() {
                 points: Some(dec("10")),
                 evidence: vec![],
                 count_unit: None,
+                count_unit_en: None,
             },
             Indicator {
                 code: "CQS-02".into(),
@@ -249,6 +252,7 @@ fn a_valid_file_reads_as_its_model() {
                 points: None,
                 evidence: vec![],
                 count_unit: None,
+                count_unit_en: None,
             },
         ],
     };

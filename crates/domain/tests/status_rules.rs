@@ -42,6 +42,7 @@ fn indicator(
         points: None,
         evidence: Vec::new(),
         count_unit: count_unit.map(str::to_string),
+        count_unit_en: None,
     }
 }
 
@@ -207,7 +208,7 @@ fn status_of_reason(r: &Reason) -> Status {
     match r {
         Reason::NotForKind(_) | Reason::Excluded(_) => Status::NotApplicable,
         Reason::NoData => Status::NoData,
-        Reason::Met { .. } => Status::Achieved,
+        Reason::Met { .. } | Reason::Confirmed { .. } => Status::Achieved,
         Reason::OnPace { .. } | Reason::Planned { .. } => Status::InProgress,
         Reason::DeadlinePassed { .. }
         | Reason::OffPace { .. }
@@ -222,7 +223,9 @@ fn status_of_reason(r: &Reason) -> Status {
 fn reason_dates(r: &Reason) -> Vec<Date> {
     match r {
         Reason::NotForKind(_) | Reason::Excluded(_) | Reason::NoData => vec![],
-        Reason::Met { observed_on, .. } => vec![*observed_on],
+        Reason::Met { observed_on, .. } | Reason::Confirmed { observed_on, .. } => {
+            vec![*observed_on]
+        }
         Reason::DeadlinePassed { deadline, .. }
         | Reason::NoTrend { deadline, .. }
         | Reason::NoPlan { deadline } => vec![*deadline],
@@ -662,7 +665,7 @@ proptest! {
             for day in [last.observed_on, last.observed_on.add_days(later), Date::MAX] {
                 let a = rules.assess(&case.history, day);
                 prop_assert_eq!(a.status, Status::Achieved);
-                let is_met_reason = matches!(a.reason, Reason::Met { observed_on, .. } if observed_on == last.observed_on);
+                let is_met_reason = matches!(a.reason, Reason::Met { observed_on, .. } | Reason::Confirmed { observed_on, .. } if observed_on == last.observed_on);
                 prop_assert!(is_met_reason, "{:?}", a.reason);
             }
         }
@@ -1143,7 +1146,7 @@ fn yes_no_with_a_plan_within_the_deadline_is_in_progress_until_the_plan_slips() 
     assert_eq!(a.status, Status::Achieved);
     assert_eq!(
         a.reason.text(Lang::Vi),
-        "Có đạt mục tiêu Có (số liệu ngày 20/11/2022)"
+        "Có, đạt yêu cầu (số liệu ngày 20/11/2022)"
     );
 
     // The whole story as spans.

@@ -249,7 +249,7 @@ impl From<IndicatorRow> for IndicatorStatus {
             value: r
                 .latest
                 .as_ref()
-                .map(|o| o.figure.describe(i.measure, i.count_unit.as_deref(), Lang::Vi)),
+                .map(|o| o.figure.describe(i.measure, i.count_unit_in(Lang::Vi), Lang::Vi)),
             figure: r.latest.as_ref().map(|o| o.figure.into()),
             observed_on: r.latest.as_ref().map(|o| o.observed_on.to_string()),
             code: i.code.clone(),

@@ -328,7 +328,7 @@ fn group_rows(rows: Vec<IndicatorRow>, lang: Lang) -> Vec<IndicatorGroupView> {
             value: r
                 .latest
                 .as_ref()
-                .map(|o| o.figure.describe(i.measure, i.count_unit.as_deref(), lang))
+                .map(|o| o.figure.describe(i.measure, i.count_unit_in(lang), lang))
                 .unwrap_or_else(|| "–".into()),
             observed_on: r
                 .latest
