@@ -626,7 +626,10 @@ impl Checker<'_> {
                     }
                 }
             });
-            for (key, unit) in [("count_unit", &ind.count_unit), ("count_unit_en", &ind.count_unit_en)] {
+            for (key, unit) in [
+                ("count_unit", &ind.count_unit),
+                ("count_unit_en", &ind.count_unit_en),
+            ] {
                 if let (Some(u), Some(m)) = (unit, measure)
                     && m != Measure::Count
                 {

@@ -28,18 +28,18 @@ pub(crate) enum Conn<'a> {
 }
 
 /// Lets [`sql!`] take a connection by value or by `&mut`.
-pub(crate) trait AsConn<'b> {
-    fn as_conn(self) -> Conn<'b>;
+pub(crate) trait IntoConn<'b> {
+    fn into_conn(self) -> Conn<'b>;
 }
 
-impl<'a> AsConn<'a> for Conn<'a> {
-    fn as_conn(self) -> Conn<'a> {
+impl<'a> IntoConn<'a> for Conn<'a> {
+    fn into_conn(self) -> Conn<'a> {
         self
     }
 }
 
-impl<'b, 'a: 'b> AsConn<'b> for &'b mut Conn<'a> {
-    fn as_conn(self) -> Conn<'b> {
+impl<'b, 'a: 'b> IntoConn<'b> for &'b mut Conn<'a> {
+    fn into_conn(self) -> Conn<'b> {
         match self {
             Conn::Sqlite(c) => Conn::Sqlite(c),
             Conn::Postgres(c) => Conn::Postgres(c),
@@ -99,7 +99,7 @@ impl Tx {
 /// - `fetch_one_scalar T`, `fetch_optional_scalar T`, `fetch_all_scalar T` → single columns.
 macro_rules! sql {
     (@both $conn:expr, |$c:ident| $body:expr) => {
-        match $crate::conn::AsConn::as_conn($conn) {
+        match $crate::conn::IntoConn::into_conn($conn) {
             $crate::conn::Conn::Sqlite($c) => $body,
             $crate::conn::Conn::Postgres($c) => $body,
         }

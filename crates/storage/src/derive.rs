@@ -27,7 +27,12 @@ pub(crate) const OBSERVATION_COLUMNS: &str = "o.id, o.unit_id, o.indicator_id, o
 
 impl ObservationRow {
     pub(crate) fn to_observation(&self) -> Result<Observation> {
-        let figure = match (self.yes_no, self.amount_thousandths, self.numerator, self.denominator) {
+        let figure = match (
+            self.yes_no,
+            self.amount_thousandths,
+            self.numerator,
+            self.denominator,
+        ) {
             (Some(b), None, None, None) => Figure::YesNo(b),
             (None, Some(t), None, None) => Figure::Amount(Decimal::from_thousandths(t)),
             (None, None, Some(numerator), Some(denominator)) => Figure::Ratio {
@@ -114,7 +119,7 @@ pub(crate) async fn refresh(
             "DELETE FROM indicator_status WHERE {scope} AND framework_id = ${}",
             scope_ids.len() + 1
         );
-        sql!(&mut *conn, execute_with &delete, |q| {
+        sql!(&mut *conn, execute_with & delete, |q| {
             let mut q = q;
             for id in &scope_ids {
                 q = q.bind(*id);
@@ -138,7 +143,9 @@ pub(crate) async fn refresh(
         })?;
         let mut histories: HashMap<(i64, i64), (Vec<i64>, Vec<Observation>)> = HashMap::new();
         for row in &rows {
-            let entry = histories.entry((row.unit_id, row.indicator_id)).or_default();
+            let entry = histories
+                .entry((row.unit_id, row.indicator_id))
+                .or_default();
             entry.0.push(row.id);
             entry.1.push(row.to_observation()?);
         }
@@ -149,8 +156,7 @@ pub(crate) async fn refresh(
             indicator_id: i64,
             reason: String,
         }
-        let select =
-            format!("SELECT unit_id, indicator_id, reason FROM exclusions WHERE {scope}");
+        let select = format!("SELECT unit_id, indicator_id, reason FROM exclusions WHERE {scope}");
         let exclusions: HashMap<(i64, i64), String> =
             sql!(&mut *conn, fetch_all_with Exclusion, &select, |q| {
                 let mut q = q;
@@ -213,7 +219,7 @@ async fn insert_spans(conn: &mut Conn<'_>, framework_id: i64, spans: &[SpanRow])
             "INSERT INTO indicator_status (unit_id, indicator_id, framework_id, group_id, valid_from, valid_until, status, reason_vi, reason_en, observation_id) VALUES {}",
             placeholders(chunk.len(), 10)
         );
-        sql!(&mut *conn, execute_with &q, |q| {
+        sql!(&mut *conn, execute_with & q, |q| {
             let mut q = q;
             for s in chunk {
                 q = q

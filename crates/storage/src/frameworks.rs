@@ -8,7 +8,7 @@ use tiendo_domain::{Date, Framework, UnitKind};
 
 use crate::conn::Conn;
 use crate::units::parse_date;
-use crate::{Result, Store, StorageError};
+use crate::{Result, StorageError, Store};
 
 /// A framework as listed: enough to name it and pick it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -141,10 +141,17 @@ impl Store {
 
     /// Picks a framework: by code (its latest version), else the latest one whose period
     /// contains `as_of`, else the latest loaded.
-    pub async fn framework_ref(&self, code: Option<&str>, as_of: Option<Date>) -> Result<FrameworkRef> {
+    pub async fn framework_ref(
+        &self,
+        code: Option<&str>,
+        as_of: Option<Date>,
+    ) -> Result<FrameworkRef> {
         let all = self.frameworks().await?;
         let chosen = match code {
-            Some(code) => all.into_iter().filter(|f| f.code == code).max_by_key(|f| f.version),
+            Some(code) => all
+                .into_iter()
+                .filter(|f| f.code == code)
+                .max_by_key(|f| f.version),
             None => {
                 let current = as_of.and_then(|d| {
                     all.iter()
@@ -172,7 +179,11 @@ impl Store {
         self.framework_by_id(&mut c.conn(), framework.id).await
     }
 
-    pub(crate) async fn framework_by_id(&self, conn: &mut Conn<'_>, id: i64) -> Result<Arc<Framework>> {
+    pub(crate) async fn framework_by_id(
+        &self,
+        conn: &mut Conn<'_>,
+        id: i64,
+    ) -> Result<Arc<Framework>> {
         if let Some(f) = self.frameworks.lock().expect("framework cache").get(&id) {
             return Ok(f.clone());
         }

@@ -280,10 +280,18 @@ mod tests {
             "sqlite://tiendo.db".parse::<DatabaseUrl>().unwrap(),
             DatabaseUrl::Sqlite("tiendo.db".into())
         );
-        assert!("postgres://u@localhost/db".parse::<DatabaseUrl>().unwrap().is_postgres());
+        assert!(
+            "postgres://u@localhost/db"
+                .parse::<DatabaseUrl>()
+                .unwrap()
+                .is_postgres()
+        );
         for bad in ["mysql://x", "tiendo.db", "sqlite://", ""] {
             let err = bad.parse::<DatabaseUrl>().unwrap_err().to_string();
-            assert!(err.contains("sqlite://") && err.contains("postgres://"), "{err}");
+            assert!(
+                err.contains("sqlite://") && err.contains("postgres://"),
+                "{err}"
+            );
         }
     }
 
@@ -294,6 +302,9 @@ mod tests {
             .unwrap();
         let shown = format!("{url:?}");
         assert!(!shown.contains("s3cret"), "{shown}");
-        assert_eq!(shown, "postgres://tiendo:***@db.example:5432/tiendo?sslmode=require");
+        assert_eq!(
+            shown,
+            "postgres://tiendo:***@db.example:5432/tiendo?sslmode=require"
+        );
     }
 }

@@ -8,7 +8,7 @@ use tiendo_domain::{Figure, Measure, Observation, UnitKind};
 
 use crate::conn::{CHUNK_ROWS, Conn, placeholders};
 use crate::derive::{OBSERVATION_COLUMNS, ObservationRow, in_list, refresh};
-use crate::{FrameworkRef, Result, Store, StorageError};
+use crate::{FrameworkRef, Result, StorageError, Store};
 
 /// A figure to record, naming its unit and indicator by code.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,7 +30,8 @@ pub(crate) fn now_utc() -> String {
     let secs = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
-    let t = time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let t =
+        time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
         t.year(),
@@ -43,7 +44,10 @@ pub(crate) fn now_utc() -> String {
 }
 
 /// Resolves unit codes to ids and kinds in one query per chunk.
-async fn unit_ids(conn: &mut Conn<'_>, codes: &BTreeSet<&str>) -> Result<HashMap<String, (i64, UnitKind)>> {
+async fn unit_ids(
+    conn: &mut Conn<'_>,
+    codes: &BTreeSet<&str>,
+) -> Result<HashMap<String, (i64, UnitKind)>> {
     #[derive(sqlx::FromRow)]
     struct Row {
         id: i64,
@@ -53,7 +57,10 @@ async fn unit_ids(conn: &mut Conn<'_>, codes: &BTreeSet<&str>) -> Result<HashMap
     let codes: Vec<&str> = codes.iter().copied().collect();
     let mut out = HashMap::with_capacity(codes.len());
     for chunk in codes.chunks(CHUNK_ROWS) {
-        let q = format!("SELECT id, code, kind FROM units WHERE code IN ({})", in_list(1, chunk.len()));
+        let q = format!(
+            "SELECT id, code, kind FROM units WHERE code IN ({})",
+            in_list(1, chunk.len())
+        );
         let rows = sql!(&mut *conn, fetch_all_with Row, &q, |q| {
             let mut q = q;
             for code in chunk {
@@ -118,8 +125,14 @@ impl Store {
             let indicator = rules.indicator(&item.indicator_code);
             let Some(indicator) = indicator else {
                 problem(
-                    format!("khung {} không có chỉ tiêu «{}»", framework.code, item.indicator_code),
-                    format!("framework {} has no indicator «{}»", framework.code, item.indicator_code),
+                    format!(
+                        "khung {} không có chỉ tiêu «{}»",
+                        framework.code, item.indicator_code
+                    ),
+                    format!(
+                        "framework {} has no indicator «{}»",
+                        framework.code, item.indicator_code
+                    ),
                 );
                 continue;
             };
@@ -150,12 +163,17 @@ impl Store {
                     "a plan date is only for yes/no indicators".into(),
                 );
             }
-            if let (Some(&(unit_id, _)), Some(&indicator_id)) = (unit, indicators.get(&indicator.code)) {
+            if let (Some(&(unit_id, _)), Some(&indicator_id)) =
+                (unit, indicators.get(&indicator.code))
+            {
                 rows.push((unit_id, indicator_id, o));
             }
         }
         if !problems_en.is_empty() {
-            return Err(StorageError::invalid(problems_vi.join("\n"), problems_en.join("\n")));
+            return Err(StorageError::invalid(
+                problems_vi.join("\n"),
+                problems_en.join("\n"),
+            ));
         }
 
         let recorded_at = now_utc();
@@ -164,13 +182,16 @@ impl Store {
                 "INSERT INTO observations (unit_id, indicator_id, observed_on, yes_no, amount_thousandths, numerator, denominator, planned_by, note, recorded_at) VALUES {}",
                 placeholders(chunk.len(), 10)
             );
-            sql!(tx.conn(), execute_with &q, |q| {
+            sql!(tx.conn(), execute_with & q, |q| {
                 let mut q = q;
                 for (unit_id, indicator_id, o) in chunk {
                     let (yes_no, amount, numerator, denominator) = match o.figure {
                         Figure::YesNo(b) => (Some(b), None, None, None),
                         Figure::Amount(v) => (None, Some(v.thousandths()), None, None),
-                        Figure::Ratio { numerator, denominator } => (None, None, Some(numerator), Some(denominator)),
+                        Figure::Ratio {
+                            numerator,
+                            denominator,
+                        } => (None, None, Some(numerator), Some(denominator)),
                     };
                     q = q
                         .bind(*unit_id)
@@ -189,7 +210,11 @@ impl Store {
         }
         let touched_units: Vec<(i64, UnitKind)> = {
             let ids: BTreeSet<i64> = rows.iter().map(|(u, _, _)| *u).collect();
-            units.values().filter(|(id, _)| ids.contains(id)).copied().collect()
+            units
+                .values()
+                .filter(|(id, _)| ids.contains(id))
+                .copied()
+                .collect()
         };
         let touched_indicators: Vec<i64> = rows
             .iter()
@@ -197,7 +222,14 @@ impl Store {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        refresh(&mut tx.conn(), framework.id, &rules, &touched_units, Some(&touched_indicators)).await?;
+        refresh(
+            &mut tx.conn(),
+            framework.id,
+            &rules,
+            &touched_units,
+            Some(&touched_indicators),
+        )
+        .await?;
         tx.commit().await?;
         Ok(rows.len())
     }
@@ -266,7 +298,14 @@ impl Store {
                     unit_id, indicator_id)?;
             }
         }
-        refresh(&mut tx.conn(), framework.id, &rules, &[(unit_id, unit.kind)], Some(&[indicator_id])).await?;
+        refresh(
+            &mut tx.conn(),
+            framework.id,
+            &rules,
+            &[(unit_id, unit.kind)],
+            Some(&[indicator_id]),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

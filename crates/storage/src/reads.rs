@@ -6,7 +6,7 @@ use tiendo_domain::{Bilingual, Counts, Date, Group, Indicator, Observation, Stat
 
 use crate::derive::{OBSERVATION_COLUMNS, ObservationRow};
 use crate::units::{UNIT_COLUMNS, UnitRow};
-use crate::{FrameworkRef, Result, Store, StorageError};
+use crate::{FrameworkRef, Result, StorageError, Store};
 
 /// A unit's standing on a date: its counts, per group, and per direct sub-unit.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -56,13 +56,17 @@ fn status_of(text: &str) -> Result<Status> {
 /// Spans in force on `$2` for framework `$1`.
 const IN_FORCE: &str = "s.framework_id = $1 AND s.valid_from <= $2 AND s.valid_until > $2";
 /// Units that exist on `$2`.
-const UNIT_EXISTS: &str =
-    "(d.valid_from IS NULL OR d.valid_from <= $2) AND (d.valid_until IS NULL OR d.valid_until > $2)";
+const UNIT_EXISTS: &str = "(d.valid_from IS NULL OR d.valid_from <= $2) AND (d.valid_until IS NULL OR d.valid_until > $2)";
 
 impl Store {
     /// The unit's counts, per group and per direct sub-unit (each summing the units below it),
     /// for `framework` on `as_of`. Four queries, whatever the size of the tree.
-    pub async fn summary(&self, unit_code: &str, framework: &FrameworkRef, as_of: Date) -> Result<Summary> {
+    pub async fn summary(
+        &self,
+        unit_code: &str,
+        framework: &FrameworkRef,
+        as_of: Date,
+    ) -> Result<Summary> {
         let rules = self.framework(framework).await?;
         let mut c = self.pool.acquire().await?;
         let (unit_id, unit) = Store::unit_with_id(&mut c.conn(), unit_code).await?;
@@ -93,14 +97,20 @@ impl Store {
             let code = group_ids
                 .get(&row.key)
                 .ok_or_else(|| StorageError::Corrupt(format!("group {} is gone", row.key)))?;
-            group_counts.entry(code).or_default().add(status, row.n as u32);
+            group_counts
+                .entry(code)
+                .or_default()
+                .add(status, row.n as u32);
             counts.add(status, row.n as u32);
         }
         let groups = rules
             .groups
             .iter()
             .map(|g| GroupSummary {
-                counts: group_counts.get(g.code.as_str()).copied().unwrap_or_default(),
+                counts: group_counts
+                    .get(g.code.as_str())
+                    .copied()
+                    .unwrap_or_default(),
                 group: g.clone(),
             })
             .collect();
@@ -181,7 +191,8 @@ impl Store {
         .iter()
         .map(|r| Ok((r.id, r.to_observation()?)))
         .collect::<Result<_>>()?;
-        let mut by_code: HashMap<String, Row> = rows.into_iter().map(|r| (r.code.clone(), r)).collect();
+        let mut by_code: HashMap<String, Row> =
+            rows.into_iter().map(|r| (r.code.clone(), r)).collect();
         let mut out = Vec::with_capacity(by_code.len());
         for group in &rules.groups {
             for indicator in rules.indicators.iter().filter(|i| i.group == group.code) {

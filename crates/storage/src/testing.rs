@@ -42,7 +42,9 @@ impl TestDb {
     pub async fn sqlite() -> TestDb {
         let path = std::env::temp_dir().join(format!("{}.db", unique_name()));
         let url = DatabaseUrl::Sqlite(path.to_string_lossy().into_owned());
-        let store = Store::open(&url).await.expect("open a test SQLite database");
+        let store = Store::open(&url)
+            .await
+            .expect("open a test SQLite database");
         TestDb {
             store,
             url,

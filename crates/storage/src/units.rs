@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use tiendo_domain::{Date, Unit, UnitKind};
 
 use crate::conn::{CHUNK_ROWS, Conn, placeholders};
-use crate::{Result, Store, StorageError};
+use crate::{Result, StorageError, Store};
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct UnitRow {
@@ -92,7 +92,8 @@ impl Store {
         rebuild_ancestry(&mut tx.conn()).await?;
         for framework_id in sql!(tx.conn(), fetch_all_scalar i64, "SELECT id FROM frameworks")? {
             let framework = self.framework_by_id(&mut tx.conn(), framework_id).await?;
-            crate::derive::refresh(&mut tx.conn(), framework_id, &framework, &touched, None).await?;
+            crate::derive::refresh(&mut tx.conn(), framework_id, &framework, &touched, None)
+                .await?;
         }
         tx.commit().await?;
         Ok(())
@@ -124,7 +125,9 @@ impl Store {
             &format!("SELECT {UNIT_COLUMNS} FROM units u LEFT JOIN units p ON p.id = u.parent_id
                       JOIN (SELECT unit_id, MAX(depth) AS depth FROM unit_ancestors GROUP BY unit_id) d ON d.unit_id = u.id
                       ORDER BY d.depth, u.code"))?;
-        rows.into_iter().map(|r| r.into_unit().map(|(_, u)| u)).collect()
+        rows.into_iter()
+            .map(|r| r.into_unit().map(|(_, u)| u))
+            .collect()
     }
 
     /// The unit's ancestors, from the root down to its parent (for breadcrumbs).
@@ -136,7 +139,9 @@ impl Store {
                       JOIN units u ON u.id = a.ancestor_id LEFT JOIN units p ON p.id = u.parent_id
                       WHERE a.unit_id = $1 AND a.depth > 0 ORDER BY a.depth DESC"),
             id)?;
-        rows.into_iter().map(|r| r.into_unit().map(|(_, u)| u)).collect()
+        rows.into_iter()
+            .map(|r| r.into_unit().map(|(_, u)| u))
+            .collect()
     }
 
     /// The direct sub-units of a unit that exist on `as_of`, by code.
@@ -150,7 +155,9 @@ impl Store {
                         AND (u.valid_until IS NULL OR u.valid_until > $2)
                       ORDER BY u.code"),
             id, as_of.to_string())?;
-        rows.into_iter().map(|r| r.into_unit().map(|(_, u)| u)).collect()
+        rows.into_iter()
+            .map(|r| r.into_unit().map(|(_, u)| u))
+            .collect()
     }
 }
 
@@ -184,7 +191,7 @@ async fn rebuild_ancestry(conn: &mut Conn<'_>) -> Result<()> {
             "INSERT INTO unit_ancestors (ancestor_id, unit_id, depth) VALUES {}",
             placeholders(chunk.len(), 3)
         );
-        sql!(&mut *conn, execute_with &q, |q| {
+        sql!(&mut *conn, execute_with & q, |q| {
             let mut q = q;
             for &(a, u, d) in chunk {
                 q = q.bind(a).bind(u).bind(d);

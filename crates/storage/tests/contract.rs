@@ -111,9 +111,25 @@ async fn units_form_a_tree_and_parents_must_exist(store: &Store) {
     let codes: Vec<&str> = children.iter().map(|u| u.code.as_str()).collect();
     assert_eq!(codes, ["14833", "16513"]);
     assert_eq!(store.unit("14833").await.unwrap().name, "Phường Bắc Sơn");
-    let listed: Vec<String> = store.units().await.unwrap().into_iter().map(|u| u.code).collect();
-    assert_eq!(listed, ["38", "382", "14833", "16513"], "parents come first");
-    let ancestors: Vec<String> = store.ancestors("14833").await.unwrap().into_iter().map(|u| u.code).collect();
+    let listed: Vec<String> = store
+        .units()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.code)
+        .collect();
+    assert_eq!(
+        listed,
+        ["38", "382", "14833", "16513"],
+        "parents come first"
+    );
+    let ancestors: Vec<String> = store
+        .ancestors("14833")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.code)
+        .collect();
     assert_eq!(ancestors, ["38", "382"], "root first");
 
     let orphan = unit("99999", "Phường Mồ Côi", UnitKind::Phuong, Some("000"));
@@ -124,14 +140,31 @@ async fn units_form_a_tree_and_parents_must_exist(store: &Store) {
         }
         other => panic!("expected a refusal, got {other:?}"),
     }
-    assert!(matches!(store.unit("99999").await, Err(StorageError::NotFound { .. })));
+    assert!(matches!(
+        store.unit("99999").await,
+        Err(StorageError::NotFound { .. })
+    ));
 
     // A unit that has ended is no longer listed among its parent's children.
     let mut ended = unit("16516", "Xã Quảng Hùng", UnitKind::Xa, Some("382"));
     ended.valid_until = Some(day("2025-07-01"));
     store.put_units(&[ended]).await.unwrap();
-    assert_eq!(store.children("382", day("2022-10-31")).await.unwrap().len(), 3);
-    assert_eq!(store.children("382", day("2025-07-01")).await.unwrap().len(), 2);
+    assert_eq!(
+        store
+            .children("382", day("2022-10-31"))
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    assert_eq!(
+        store
+            .children("382", day("2025-07-01"))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
 }
 
 async fn framework_loads_once_per_version(store: &Store) {
@@ -171,18 +204,31 @@ async fn broken_framework_is_refused_with_positions(store: &Store) {
         }
         other => panic!("expected a refusal, got {other:?}"),
     }
-    assert!(store.frameworks().await.unwrap().is_empty(), "nothing was written");
+    assert!(
+        store.frameworks().await.unwrap().is_empty(),
+        "nothing was written"
+    );
 }
 
 async fn demo_gives_the_meeting_day_counts(store: &Store) {
     load_demo(store).await;
-    let fw = store.framework_ref(None, Some(day("2022-10-31"))).await.unwrap();
+    let fw = store
+        .framework_ref(None, Some(day("2022-10-31")))
+        .await
+        .unwrap();
     let meeting = day("2022-10-31");
 
     let bac_son = store.summary("14833", &fw, meeting).await.unwrap();
     let c = bac_son.counts;
     assert_eq!(
-        (c.applicable, c.achieved, c.in_progress, c.not_achieved, c.no_data, c.not_applicable),
+        (
+            c.applicable,
+            c.achieved,
+            c.in_progress,
+            c.not_achieved,
+            c.no_data,
+            c.not_applicable
+        ),
         (31, 26, 4, 1, 0, 0)
     );
     let unmet: Vec<&str> = bac_son
@@ -191,14 +237,24 @@ async fn demo_gives_the_meeting_day_counts(store: &Store) {
         .filter(|g| g.counts.not_achieved > 0)
         .map(|g| g.group.code.as_str())
         .collect();
-    assert_eq!(unmet, ["chinh-quyen"], "the unmet one is in digital government");
+    assert_eq!(
+        unmet,
+        ["chinh-quyen"],
+        "the unmet one is in digital government"
+    );
     assert_eq!(bac_son.groups.len(), 8);
     assert!(bac_son.children.is_empty());
 
     let quang_tien = store.summary("14842", &fw, meeting).await.unwrap();
     let c = quang_tien.counts;
     assert_eq!(
-        (c.applicable, c.achieved, c.in_progress, c.not_achieved, c.not_applicable),
+        (
+            c.applicable,
+            c.achieved,
+            c.in_progress,
+            c.not_achieved,
+            c.not_applicable
+        ),
         (30, 27, 2, 1, 1)
     );
 
@@ -221,7 +277,9 @@ async fn a_new_figure_moves_the_status_and_the_past_stays(store: &Store) {
     let rows = store.unit_indicators("14833", &fw, meeting).await.unwrap();
     let in_progress = rows
         .iter()
-        .find(|r| r.status == Status::InProgress && r.indicator.measure != tiendo_domain::Measure::YesNo)
+        .find(|r| {
+            r.status == Status::InProgress && r.indicator.measure != tiendo_domain::Measure::YesNo
+        })
         .expect("Bắc Sơn has an in-progress numeric indicator");
     let code = in_progress.indicator.code.clone();
     let figure = match in_progress.indicator.measure {
@@ -254,7 +312,11 @@ async fn a_new_figure_moves_the_status_and_the_past_stays(store: &Store) {
         .await
         .unwrap()
         .counts;
-    assert_eq!((before.achieved, before.in_progress), (26, 4), "the day before is unchanged");
+    assert_eq!(
+        (before.achieved, before.in_progress),
+        (26, 4),
+        "the day before is unchanged"
+    );
     let row = store
         .unit_indicators("14833", &fw, meeting)
         .await
@@ -312,15 +374,24 @@ async fn bad_figures_write_nothing(store: &Store) {
     match store.record_observations(&fw, &items).await {
         Err(StorageError::Invalid { en, vi }) => {
             for n in 2..=5 {
-                assert!(en.contains(&format!("item {n}:")), "item {n} reported: {en}");
+                assert!(
+                    en.contains(&format!("item {n}:")),
+                    "item {n} reported: {en}"
+                );
                 assert!(vi.contains(&format!("mục {n}:")), "mục {n} reported: {vi}");
             }
             assert!(!en.contains("item 1:"), "item 1 is fine: {en}");
         }
         other => panic!("expected a refusal, got {other:?}"),
     }
-    assert!(store.history(&fw, "14833", "A").await.unwrap().is_empty(), "nothing was written");
-    let s = store.summary("14833", &fw, day("2022-12-31")).await.unwrap();
+    assert!(
+        store.history(&fw, "14833", "A").await.unwrap().is_empty(),
+        "nothing was written"
+    );
+    let s = store
+        .summary("14833", &fw, day("2022-12-31"))
+        .await
+        .unwrap();
     assert_eq!(s.counts.no_data, 2);
 }
 
@@ -342,7 +413,11 @@ async fn exclusion_moves_an_indicator_out_of_the_count(store: &Store) {
         .find(|r| r.indicator.code == "B")
         .unwrap();
     assert_eq!(row.status, Status::NotApplicable);
-    assert!(row.reason.vi.contains("Xã đã sáp nhập"), "{}", row.reason.vi);
+    assert!(
+        row.reason.vi.contains("Xã đã sáp nhập"),
+        "{}",
+        row.reason.vi
+    );
     assert!(matches!(
         store.set_exclusion(&fw, "16513", "B", Some("  ")).await,
         Err(StorageError::Invalid { .. })
@@ -359,7 +434,15 @@ async fn roll_ups_equal_the_rules_applied_to_raw_figures(store: &Store) {
     let figures = tiendo_demo::figures();
     let exclusions = tiendo_demo::exclusions();
     let units = tiendo_demo::units();
-    for as_of in ["2021-12-31", "2022-01-15", "2022-03-31", "2022-06-30", "2022-10-31", "2022-12-31", "2023-01-01"] {
+    for as_of in [
+        "2021-12-31",
+        "2022-01-15",
+        "2022-03-31",
+        "2022-06-30",
+        "2022-10-31",
+        "2022-12-31",
+        "2023-01-01",
+    ] {
         let as_of = day(as_of);
         let summary = store.summary("382", &fw, as_of).await.unwrap();
         for child in &summary.children {
@@ -401,7 +484,13 @@ async fn unit_indicators_list_every_indicator_with_its_figure(store: &Store) {
     let order: Vec<&str> = rows.iter().map(|r| r.indicator.code.as_str()).collect();
     let mut expected: Vec<&str> = Vec::new();
     for g in &framework.groups {
-        expected.extend(framework.indicators.iter().filter(|i| i.group == g.code).map(|i| i.code.as_str()));
+        expected.extend(
+            framework
+                .indicators
+                .iter()
+                .filter(|i| i.group == g.code)
+                .map(|i| i.code.as_str()),
+        );
     }
     assert_eq!(order, expected, "framework order, group by group");
     for r in &rows {
@@ -412,13 +501,22 @@ async fn unit_indicators_list_every_indicator_with_its_figure(store: &Store) {
         }
     }
     // The city itself is not assessed by a commune framework.
-    assert!(store.unit_indicators("382", &fw, day("2022-10-31")).await.unwrap().is_empty());
+    assert!(
+        store
+            .unit_indicators("382", &fw, day("2022-10-31"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn settings_round_trip(store: &Store) {
     assert_eq!(store.setting("public_dashboard").await.unwrap(), None);
     store.set_setting("public_dashboard", "true").await.unwrap();
-    store.set_setting("public_dashboard", "false").await.unwrap();
+    store
+        .set_setting("public_dashboard", "false")
+        .await
+        .unwrap();
     assert_eq!(
         store.setting("public_dashboard").await.unwrap().as_deref(),
         Some("false")
@@ -428,10 +526,11 @@ async fn settings_round_trip(store: &Store) {
 #[test]
 fn both_backends_have_the_same_migrations() {
     let names = |dir: &str| {
-        let mut v: Vec<String> = std::fs::read_dir(format!("{}/migrations/{dir}", env!("CARGO_MANIFEST_DIR")))
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
+        let mut v: Vec<String> =
+            std::fs::read_dir(format!("{}/migrations/{dir}", env!("CARGO_MANIFEST_DIR")))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
         v.sort();
         v
     };

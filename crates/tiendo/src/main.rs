@@ -38,7 +38,11 @@ enum Command {
     /// Serve an existing database.
     Serve {
         /// Database URL: sqlite://PATH or postgres://USER@HOST/DB.
-        #[arg(long, env = "TIENDO_DATABASE_URL", default_value = "sqlite://tiendo.db")]
+        #[arg(
+            long,
+            env = "TIENDO_DATABASE_URL",
+            default_value = "sqlite://tiendo.db"
+        )]
         db: String,
         /// Address to serve on.
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -47,7 +51,11 @@ enum Command {
     /// Bring the database schema up to date.
     Migrate {
         /// Database URL: sqlite://PATH or postgres://USER@HOST/DB.
-        #[arg(long, env = "TIENDO_DATABASE_URL", default_value = "sqlite://tiendo.db")]
+        #[arg(
+            long,
+            env = "TIENDO_DATABASE_URL",
+            default_value = "sqlite://tiendo.db"
+        )]
         db: String,
     },
     /// Work with framework files (bộ chỉ tiêu), see docs/FRAMEWORK_FORMAT.md.
@@ -69,7 +77,11 @@ enum FrameworkCommand {
         /// The framework file (TOML).
         file: PathBuf,
         /// Database URL: sqlite://PATH or postgres://USER@HOST/DB.
-        #[arg(long, env = "TIENDO_DATABASE_URL", default_value = "sqlite://tiendo.db")]
+        #[arg(
+            long,
+            env = "TIENDO_DATABASE_URL",
+            default_value = "sqlite://tiendo.db"
+        )]
         db: String,
     },
 }
@@ -112,7 +124,11 @@ fn describe(e: &anyhow::Error) -> String {
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Demo { db, addr, load_only } => {
+        Command::Demo {
+            db,
+            addr,
+            load_only,
+        } => {
             let store = open(&db).await?;
             let loaded = tiendo_web::demo::load(&store)
                 .await

@@ -29,7 +29,19 @@ pub(crate) fn routes() -> Router<AppState> {
         description = "Indicator programmes across administrative units: units, computed statuses and summaries for any as-of date. Dates are ISO `YYYY-MM-DD`. Error bodies are `{\"error\": \"<Vietnamese>\", \"error_en\": \"<English>\"}`."
     ),
     paths(summary, indicators),
-    components(schemas(SummaryResponse, IndicatorsResponse, UnitInfo, FrameworkInfo, CountsInfo, GroupCounts, ChildCounts, IndicatorStatus, FigureInfo, ReasonInfo, ErrorBody))
+    components(schemas(
+        SummaryResponse,
+        IndicatorsResponse,
+        UnitInfo,
+        FrameworkInfo,
+        CountsInfo,
+        GroupCounts,
+        ChildCounts,
+        IndicatorStatus,
+        FigureInfo,
+        ReasonInfo,
+        ErrorBody
+    ))
 )]
 struct ApiDoc;
 
@@ -246,10 +258,10 @@ impl From<IndicatorRow> for IndicatorStatus {
     fn from(r: IndicatorRow) -> Self {
         let i = &r.indicator;
         IndicatorStatus {
-            value: r
-                .latest
-                .as_ref()
-                .map(|o| o.figure.describe(i.measure, i.count_unit_in(Lang::Vi), Lang::Vi)),
+            value: r.latest.as_ref().map(|o| {
+                o.figure
+                    .describe(i.measure, i.count_unit_in(Lang::Vi), Lang::Vi)
+            }),
             figure: r.latest.as_ref().map(|o| o.figure.into()),
             observed_on: r.latest.as_ref().map(|o| o.observed_on.to_string()),
             code: i.code.clone(),
@@ -343,7 +355,10 @@ async fn indicators(
         .framework_ref(params.framework.as_deref(), Some(as_of))
         .await?;
     let unit = state.store.unit(&code).await?;
-    let rows = state.store.unit_indicators(&code, &framework, as_of).await?;
+    let rows = state
+        .store
+        .unit_indicators(&code, &framework, as_of)
+        .await?;
     Ok(Json(IndicatorsResponse {
         unit: (&unit).into(),
         framework: (&framework).into(),

@@ -9,8 +9,14 @@ use tiendo_storage::StorageError;
 
 #[derive(Debug)]
 pub enum AppError {
-    NotFound { vi: String, en: String },
-    BadRequest { vi: String, en: String },
+    NotFound {
+        vi: String,
+        en: String,
+    },
+    BadRequest {
+        vi: String,
+        en: String,
+    },
     SignInRequired,
     /// Details go to the log, never to the reader.
     Internal(String),

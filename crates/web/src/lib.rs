@@ -42,7 +42,12 @@ impl AppState {
 
     /// The read API and pages are open to everyone only when the dataset says so.
     async fn require_public(&self) -> Result<(), AppError> {
-        match self.store.setting(settings::PUBLIC_DASHBOARD).await?.as_deref() {
+        match self
+            .store
+            .setting(settings::PUBLIC_DASHBOARD)
+            .await?
+            .as_deref()
+        {
             Some("true") => Ok(()),
             _ => Err(AppError::SignInRequired),
         }
@@ -74,7 +79,9 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"),
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+            ),
         ))
         .layer(TraceLayer::new_for_http())
 }
@@ -84,7 +91,10 @@ pub fn router(state: AppState) -> Router {
 pub async fn bind(
     store: Store,
     addr: SocketAddr,
-) -> std::io::Result<(SocketAddr, impl std::future::Future<Output = std::io::Result<()>>)> {
+) -> std::io::Result<(
+    SocketAddr,
+    impl std::future::Future<Output = std::io::Result<()>>,
+)> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
     let app = router(AppState { store });

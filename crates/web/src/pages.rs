@@ -124,7 +124,12 @@ impl CountsView {
         let total = counts.applicable.max(1);
         let mut x = 0.0_f64;
         let mut segments = Vec::new();
-        for status in [Status::Achieved, Status::InProgress, Status::NotAchieved, Status::NoData] {
+        for status in [
+            Status::Achieved,
+            Status::InProgress,
+            Status::NotAchieved,
+            Status::NoData,
+        ] {
             let n = counts.get(status);
             if n == 0 {
                 continue;
@@ -134,15 +139,22 @@ impl CountsView {
             segments.push((status.code(), format!("{x:.2}"), format!("{width:.2}")));
             x += width;
         }
-        let bar_label = [Status::Achieved, Status::InProgress, Status::NotAchieved, Status::NoData]
-            .iter()
-            .map(|s| format!("{} {}", s.label(lang), counts.get(*s)))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let bar_label = [
+            Status::Achieved,
+            Status::InProgress,
+            Status::NotAchieved,
+            Status::NoData,
+        ]
+        .iter()
+        .map(|s| format!("{} {}", s.label(lang), counts.get(*s)))
+        .collect::<Vec<_>>()
+        .join(", ");
         let completion = match counts.completion() {
             Some(r) => format!(
                 "{}%",
-                r.mul(tiendo_domain::Ratio::from_int(100)).round_to(1).format(lang)
+                r.mul(tiendo_domain::Ratio::from_int(100))
+                    .round_to(1)
+                    .format(lang)
             ),
             None => "–".into(),
         };

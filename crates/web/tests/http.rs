@@ -108,15 +108,30 @@ async fn indicators_list_statuses_with_reasons(store: &Store) {
     assert_eq!(status, StatusCode::OK);
     let rows = body["indicators"].as_array().unwrap();
     assert_eq!(rows.len(), 31);
-    let not_achieved: Vec<&Value> = rows.iter().filter(|r| r["status"] == "not_achieved").collect();
+    let not_achieved: Vec<&Value> = rows
+        .iter()
+        .filter(|r| r["status"] == "not_achieved")
+        .collect();
     assert_eq!(not_achieved.len(), 1);
     let unmet = not_achieved[0];
     assert_eq!(unmet["group"], "chinh-quyen");
-    assert!(unmet["reason"]["vi"].as_str().unwrap().contains("chưa đạt mục tiêu"), "{unmet}");
-    assert!(unmet["reason"]["en"].as_str().unwrap().contains("target"), "{unmet}");
+    assert!(
+        unmet["reason"]["vi"]
+            .as_str()
+            .unwrap()
+            .contains("chưa đạt mục tiêu"),
+        "{unmet}"
+    );
+    assert!(
+        unmet["reason"]["en"].as_str().unwrap().contains("target"),
+        "{unmet}"
+    );
     for r in rows {
         assert!(r["target"].as_str().is_some_and(|t| !t.is_empty()), "{r}");
-        assert!(r["observed_on"].as_str().is_some_and(|d| d <= "2022-10-31"), "{r}");
+        assert!(
+            r["observed_on"].as_str().is_some_and(|d| d <= "2022-10-31"),
+            "{r}"
+        );
         assert!(r["value"].is_string() && r["figure"].is_object(), "{r}");
     }
 }
@@ -126,16 +141,28 @@ async fn api_errors_are_json_with_a_message(store: &Store) {
     let (status, body) = get_json(addr, "/api/v1/units/00000/summary").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(body["error"].as_str().unwrap().contains("00000"), "{body}");
-    assert!(body["error_en"].as_str().unwrap().contains("00000"), "{body}");
+    assert!(
+        body["error_en"].as_str().unwrap().contains("00000"),
+        "{body}"
+    );
 
     let (status, body) = get_json(addr, "/api/v1/units/382/summary?as_of=31/10/2022").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(body["error"].as_str().unwrap().contains("31/10/2022"), "{body}");
-    assert!(body["error_en"].as_str().unwrap().contains("2022-10-31"), "shows the form: {body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("31/10/2022"),
+        "{body}"
+    );
+    assert!(
+        body["error_en"].as_str().unwrap().contains("2022-10-31"),
+        "shows the form: {body}"
+    );
 
     let (status, body) = get_json(addr, "/api/v1/units/382/indicators?framework=nope").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert!(body["error_en"].as_str().unwrap().contains("nope"), "{body}");
+    assert!(
+        body["error_en"].as_str().unwrap().contains("nope"),
+        "{body}"
+    );
 }
 
 fn select<'a>(doc: &'a Html, css: &str) -> Vec<scraper::ElementRef<'a>> {
@@ -149,7 +176,11 @@ fn text(e: &scraper::ElementRef) -> String {
 async fn city_overview_page_lists_every_unit(store: &Store) {
     let addr = start(store).await;
     let (status, _) = get(addr, "/").await;
-    assert_eq!(status, StatusCode::SEE_OTHER, "the home page opens the city");
+    assert_eq!(
+        status,
+        StatusCode::SEE_OTHER,
+        "the home page opens the city"
+    );
 
     let (status, html) = get(addr, "/units/382").await;
     assert_eq!(status, StatusCode::OK);
@@ -157,7 +188,11 @@ async fn city_overview_page_lists_every_unit(store: &Store) {
     assert_eq!(doc.root_element().value().attr("lang"), Some("vi"));
     assert!(text(&select(&doc, "h1")[0]).starts_with("Thành phố Sầm Sơn"));
     let date = select(&doc, "input[name=as_of]");
-    assert_eq!(date[0].value().attr("value"), Some("2022-10-31"), "opens on the meeting day");
+    assert_eq!(
+        date[0].value().attr("value"),
+        Some("2022-10-31"),
+        "opens on the meeting day"
+    );
     assert_eq!(text(&select(&doc, ".as-of-shown")[0]), "31/10/2022");
     let rows = select(&doc, "table.children tbody tr");
     assert_eq!(rows.len(), 11);
@@ -166,17 +201,39 @@ async fn city_overview_page_lists_every_unit(store: &Store) {
         .find(|r| text(r).contains("Phường Bắc Sơn"))
         .expect("Bắc Sơn is listed");
     let cell = |row: &scraper::ElementRef, key: &str| {
-        text(&row.select(&Selector::parse(&format!("[data-count={key}]")).unwrap()).next().unwrap())
+        text(
+            &row.select(&Selector::parse(&format!("[data-count={key}]")).unwrap())
+                .next()
+                .unwrap(),
+        )
     };
     assert_eq!(cell(bac_son, "applicable"), "31");
     assert_eq!(cell(bac_son, "achieved"), "26");
     assert_eq!(cell(bac_son, "in_progress"), "4");
     assert_eq!(cell(bac_son, "not_achieved"), "1");
-    let link = bac_son.select(&Selector::parse("a").unwrap()).next().unwrap();
-    assert_eq!(link.value().attr("href"), Some("/units/14833?as_of=2022-10-31"));
-    assert_eq!(select(&doc, "svg.bar").len(), 1 + 11 + 8, "a bar for the city, each unit and each group");
-    assert!(select(&doc, ".notice").len() == 1, "the demo says it is illustrative");
-    assert!(select(&doc, "script").is_empty() && !html.contains("http://") && !html.contains("https://"), "nothing from elsewhere");
+    let link = bac_son
+        .select(&Selector::parse("a").unwrap())
+        .next()
+        .unwrap();
+    assert_eq!(
+        link.value().attr("href"),
+        Some("/units/14833?as_of=2022-10-31")
+    );
+    assert_eq!(
+        select(&doc, "svg.bar").len(),
+        1 + 11 + 8,
+        "a bar for the city, each unit and each group"
+    );
+    assert!(
+        select(&doc, ".notice").len() == 1,
+        "the demo says it is illustrative"
+    );
+    assert!(
+        select(&doc, "script").is_empty()
+            && !html.contains("http://")
+            && !html.contains("https://"),
+        "nothing from elsewhere"
+    );
 
     let (status, css) = get(addr, "/static/app.css").await;
     assert_eq!(status, StatusCode::OK);
@@ -190,18 +247,39 @@ async fn ward_page_shows_indicators_by_group(store: &Store) {
     let doc = Html::parse_document(&html);
     let count = |key: &str| text(&select(&doc, &format!("#unit-counts [data-count={key}]"))[0]);
     assert_eq!(
-        [count("applicable"), count("achieved"), count("in_progress"), count("not_achieved")],
+        [
+            count("applicable"),
+            count("achieved"),
+            count("in_progress"),
+            count("not_achieved")
+        ],
         ["31", "26", "4", "1"]
     );
     assert_eq!(count("completion"), "83,9%", "Vietnamese decimal comma");
     assert_eq!(select(&doc, "section.indicators").len(), 8);
     let rows = select(&doc, "table.indicators tbody tr");
     assert_eq!(rows.len(), 31);
-    let unmet: Vec<_> = rows.iter().filter(|r| r.value().attr("data-status") == Some("not_achieved")).collect();
+    let unmet: Vec<_> = rows
+        .iter()
+        .filter(|r| r.value().attr("data-status") == Some("not_achieved"))
+        .collect();
     assert_eq!(unmet.len(), 1);
-    let chip = text(&unmet[0].select(&Selector::parse(".chip").unwrap()).next().unwrap());
-    assert_eq!(chip, "✗ Chưa đạt", "status carries text and an icon, not colour alone");
-    let reason = text(&unmet[0].select(&Selector::parse(".reason").unwrap()).next().unwrap());
+    let chip = text(
+        &unmet[0]
+            .select(&Selector::parse(".chip").unwrap())
+            .next()
+            .unwrap(),
+    );
+    assert_eq!(
+        chip, "✗ Chưa đạt",
+        "status carries text and an icon, not colour alone"
+    );
+    let reason = text(
+        &unmet[0]
+            .select(&Selector::parse(".reason").unwrap())
+            .next()
+            .unwrap(),
+    );
     assert!(reason.contains("/2022"), "dates as dd/mm/yyyy: {reason}");
     let crumbs: Vec<String> = select(&doc, "nav.crumbs a").iter().map(text).collect();
     assert_eq!(crumbs, ["Việt Nam", "Tỉnh Thanh Hóa", "Thành phố Sầm Sơn"]);
@@ -212,7 +290,11 @@ async fn ward_page_shows_indicators_by_group(store: &Store) {
     assert_eq!(doc.root_element().value().attr("lang"), Some("en"));
     let count = |key: &str| text(&select(&doc, &format!("#unit-counts [data-count={key}]"))[0]);
     assert_eq!(count("completion"), "83.9%");
-    assert!(select(&doc, "table.indicators .chip").iter().any(|c| text(c) == "✓ Achieved"));
+    assert!(
+        select(&doc, "table.indicators .chip")
+            .iter()
+            .any(|c| text(c) == "✓ Achieved")
+    );
 }
 
 async fn error_pages_are_pages(store: &Store) {
@@ -220,15 +302,30 @@ async fn error_pages_are_pages(store: &Store) {
     for (path, status, needle) in [
         ("/units/00000", StatusCode::NOT_FOUND, "00000"),
         ("/no/such/page", StatusCode::NOT_FOUND, "không tồn tại"),
-        ("/units/382?as_of=2022-02-30", StatusCode::BAD_REQUEST, "2022-02-30"),
-        ("/units/382?as_of=hôm-qua&lang=en", StatusCode::BAD_REQUEST, "year-month-day"),
+        (
+            "/units/382?as_of=2022-02-30",
+            StatusCode::BAD_REQUEST,
+            "2022-02-30",
+        ),
+        (
+            "/units/382?as_of=hôm-qua&lang=en",
+            StatusCode::BAD_REQUEST,
+            "year-month-day",
+        ),
     ] {
         let (got, html) = get(addr, path).await;
         assert_eq!(got, status, "{path}");
         let doc = Html::parse_document(&html);
         let section = &select(&doc, "section.error")[0];
-        assert_eq!(section.value().attr("data-status"), Some(status.as_str()), "{path}");
-        assert!(text(&select(&doc, "p.message")[0]).contains(needle), "{path}: {html}");
+        assert_eq!(
+            section.value().attr("data-status"),
+            Some(status.as_str()),
+            "{path}"
+        );
+        assert!(
+            text(&select(&doc, "p.message")[0]).contains(needle),
+            "{path}: {html}"
+        );
     }
 }
 
@@ -256,8 +353,14 @@ async fn openapi_document_is_served_and_matches_the_published_one() {
     let addr = start(&db.store).await;
     let (status, served) = get_json(addr, "/api/openapi.json").await;
     assert_eq!(status, StatusCode::OK);
-    for path in ["/api/v1/units/{code}/summary", "/api/v1/units/{code}/indicators"] {
-        assert!(served["paths"][path]["get"].is_object(), "{path} documented");
+    for path in [
+        "/api/v1/units/{code}/summary",
+        "/api/v1/units/{code}/indicators",
+    ] {
+        assert!(
+            served["paths"][path]["get"].is_object(),
+            "{path} documented"
+        );
     }
     let published_path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/openapi.json");
     let generated = tiendo_web::openapi_json() + "\n";

@@ -1,0 +1,191 @@
+//! The `tiendo` binary as a person runs it.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+fn tiendo() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_tiendo"))
+}
+
+fn repo(path: &str) -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join(path)
+}
+
+fn temp_db(name: &str) -> (PathBuf, String) {
+    let path = std::env::temp_dir().join(format!("tiendo-cli-{}-{name}.db", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let url = format!("sqlite://{}", path.display());
+    (path, url)
+}
+
+#[test]
+fn framework_check_reports_each_mistake_with_its_place() {
+    let file = repo("frameworks/examples/broken.toml");
+    let out = tiendo()
+        .args(["framework", "check"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let source = std::fs::read_to_string(&file).unwrap();
+    let line = source.lines().position(|l| l.contains("130%")).unwrap() + 1;
+    assert!(
+        stderr.contains(&format!(
+            "broken.toml:{line}:10: error: percentage target 130% lies outside 0–100%"
+        )),
+        "the threshold out of range is placed on line {line}:\n{stderr}"
+    );
+    for needle in [
+        "lỗi:",
+        "error:",
+        "gợi ý:",
+        "help:",
+        "unknown group",
+        "duplicate indicator code",
+        "9 lỗi / 9 error(s)",
+    ] {
+        assert!(stderr.contains(needle), "{needle:?} in:\n{stderr}");
+    }
+}
+
+#[test]
+fn framework_check_places_a_target_that_is_not_a_number() {
+    let minimal = std::fs::read_to_string(repo("frameworks/examples/minimal.toml")).unwrap();
+    let rule = minimal
+        .lines()
+        .find(|l| l.starts_with("target = \">="))
+        .expect("minimal.toml has a >= target");
+    let broken = minimal.replacen(rule, "target = \">= abc%\"", 1);
+    let line = broken.lines().position(|l| l.contains("abc")).unwrap() + 1;
+    let file = std::env::temp_dir().join(format!("tiendo-cli-{}-abc.toml", std::process::id()));
+    std::fs::write(&file, broken).unwrap();
+    let out = tiendo()
+        .args(["framework", "check"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains(&format!(
+            "abc.toml:{line}:10: error: «abc» in target rule «>= abc%» is not a number"
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.contains("e.g. `target = \">= 80%\"`"), "{stderr}");
+}
+
+#[test]
+fn framework_check_accepts_the_demo_framework() {
+    let out = tiendo()
+        .args(["framework", "check"])
+        .arg(repo("frameworks/sam-son-2022.toml"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("31 chỉ tiêu / indicators"), "{stdout}");
+}
+
+#[test]
+fn framework_check_on_a_missing_file_says_so_in_both_languages() {
+    let out = tiendo()
+        .args(["framework", "check", "/no/such/file.toml"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("không đọc được tệp") && stderr.contains("cannot read"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn unsupported_database_urls_are_refused_naming_both_forms() {
+    for db in ["mysql://root@localhost/x", "tiendo.db"] {
+        let out = tiendo().args(["migrate", "--db", db]).output().unwrap();
+        assert!(!out.status.success());
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            stderr.contains("sqlite://") && stderr.contains("postgres://"),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn migrate_creates_a_database() {
+    let (path, url) = temp_db("migrate");
+    let out = tiendo().args(["migrate", "--db", &url]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(path.exists());
+    let _ = std::fs::remove_file(path);
+}
+
+#[tokio::test]
+async fn demo_serves_the_meeting_day_summaries() {
+    let (path, url) = temp_db("demo");
+    let mut child = tiendo()
+        .args(["demo", "--db", &url, "--addr", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let base = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|line| line.strip_prefix("tiendo: ").map(str::to_string))
+        .expect("the demo prints its URL");
+    let summary = |code: &'static str| {
+        let url = format!("{base}api/v1/units/{code}/summary?as_of=2022-10-31");
+        async move {
+            let body: serde_json::Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+            let c = &body["counts"];
+            [
+                c["applicable"].clone(),
+                c["achieved"].clone(),
+                c["in_progress"].clone(),
+                c["not_achieved"].clone(),
+            ]
+        }
+    };
+    let bac_son = summary("14833").await;
+    let quang_tien = summary("14842").await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(bac_son, [31, 26, 4, 1].map(serde_json::Value::from));
+    assert_eq!(quang_tien, [30, 27, 2, 1].map(serde_json::Value::from));
+}
+
+#[test]
+fn demo_load_only_loads_and_exits() {
+    let (path, url) = temp_db("load-only");
+    let out = tiendo()
+        .args(["demo", "--load-only", "--db", &url])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("14 units, 31 indicators"), "{stdout}");
+    // Loading again re-creates the same dataset rather than doubling it.
+    let again = tiendo()
+        .args(["demo", "--load-only", "--db", &url])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(again.stdout).unwrap(), stdout);
+    let _ = std::fs::remove_file(path);
+}
