@@ -18,6 +18,7 @@ pub mod observation;
 pub mod status;
 pub mod summary;
 pub mod unit;
+pub mod unit_list;
 
 pub use date::{Date, DateParseError};
 pub use framework::{

@@ -122,6 +122,7 @@ impl Store {
         let row = sql!(tx.conn(), fetch_one FrameworkRow,
             &format!("SELECT {FRAMEWORK_COLUMNS} FROM frameworks WHERE id = $1"), id)?;
         tx.commit().await?;
+        self.analyze().await?;
         self.frameworks
             .lock()
             .expect("framework cache")

@@ -242,6 +242,14 @@ impl Store {
         Ok(())
     }
 
+    /// Refreshes the planner's statistics after a bulk change, so that roll-ups start from the
+    /// unit tree rather than scanning every span.
+    pub(crate) async fn analyze(&self) -> Result<()> {
+        let mut c = self.pool.acquire().await?;
+        sql!(c.conn(), execute "ANALYZE")?;
+        Ok(())
+    }
+
     pub async fn setting(&self, key: &str) -> Result<Option<String>> {
         let mut c = self.pool.acquire().await?;
         Ok(sql!(c.conn(), fetch_optional_scalar String,

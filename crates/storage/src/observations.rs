@@ -231,6 +231,9 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        if rows.len() >= crate::units::BULK {
+            self.analyze().await?;
+        }
         Ok(rows.len())
     }
 

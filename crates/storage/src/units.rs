@@ -22,6 +22,9 @@ pub(crate) struct UnitRow {
 pub(crate) const UNIT_COLUMNS: &str =
     "u.id, u.code, u.name, u.kind, p.code AS parent_code, u.valid_from, u.valid_until";
 
+/// A change of at least this many rows refreshes the planner's statistics.
+pub(crate) const BULK: usize = 500;
+
 pub(crate) fn parse_date(text: &str, what: &str) -> Result<Date> {
     text.parse()
         .map_err(|_| StorageError::Corrupt(format!("{what}: «{text}» is not a date")))
@@ -96,6 +99,9 @@ impl Store {
                 .await?;
         }
         tx.commit().await?;
+        if units.len() >= BULK {
+            self.analyze().await?;
+        }
         Ok(())
     }
 

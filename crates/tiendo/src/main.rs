@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use anyhow::{Context, anyhow};
 use clap::{Parser, Subcommand};
 use tiendo_domain::framework_file::parse_framework;
-use tiendo_storage::{DatabaseUrl, StorageError, Store};
+use tiendo_domain::unit_list::parse_unit_list;
+use tiendo_domain::{Date, Unit, UnitKind};
+use tiendo_storage::{DatabaseUrl, StorageError, Store, settings};
 
 /// tiendo: indicator programmes (chương trình chỉ tiêu) across administrative units — figures
 /// with evidence, statuses computed from the data, summaries for any date.
@@ -62,6 +64,48 @@ enum Command {
     Framework {
         #[command(subcommand)]
         command: FrameworkCommand,
+    },
+    /// Work with administrative units (đơn vị hành chính).
+    Units {
+        #[command(subcommand)]
+        command: UnitsCommand,
+    },
+    /// Open the read API and pages to everyone (public dashboard), or close them.
+    PublicDashboard {
+        /// `on` or `off`.
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+        /// Database URL: sqlite://PATH or postgres://USER@HOST/DB.
+        #[arg(
+            long,
+            env = "TIENDO_DATABASE_URL",
+            default_value = "sqlite://tiendo.db"
+        )]
+        db: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UnitsCommand {
+    /// Import (add or update) units from a CSV list with the columns code,name,kind,parent_code,
+    /// as in the national reference tables. Provinces are placed under the nation, `VN`.
+    Import {
+        /// The CSV file.
+        file: PathBuf,
+        /// The first day the listed units exist (YYYY-MM-DD).
+        #[arg(long)]
+        valid_from: Option<String>,
+        /// The first day the listed units no longer exist (YYYY-MM-DD), e.g. 2025-07-01 for
+        /// the three-tier list of 2022.
+        #[arg(long)]
+        valid_until: Option<String>,
+        /// Database URL: sqlite://PATH or postgres://USER@HOST/DB.
+        #[arg(
+            long,
+            env = "TIENDO_DATABASE_URL",
+            default_value = "sqlite://tiendo.db"
+        )]
+        db: String,
     },
 }
 
@@ -161,6 +205,30 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 f.code, f.version, f.name
             );
         }
+        Command::Units {
+            command:
+                UnitsCommand::Import {
+                    file,
+                    valid_from,
+                    valid_until,
+                    db,
+                },
+        } => return import_units(&file, valid_from, valid_until, &db).await,
+        Command::PublicDashboard { state, db } => {
+            let store = open(&db).await?;
+            let on = state == "on";
+            store
+                .set_setting(
+                    settings::PUBLIC_DASHBOARD,
+                    if on { "true" } else { "false" },
+                )
+                .await?;
+            if on {
+                println!("Bảng tin công khai: bật / public dashboard: on");
+            } else {
+                println!("Bảng tin công khai: tắt / public dashboard: off");
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -231,4 +299,67 @@ fn check_framework(file: &PathBuf) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+fn parse_date_arg(flag: &str, value: Option<String>) -> anyhow::Result<Option<Date>> {
+    value
+        .map(|v| {
+            v.parse().map_err(|_| {
+                anyhow!(
+                    "{flag} «{v}» không phải ngày dạng YYYY-MM-DD\n{flag} «{v}» is not a date in the form YYYY-MM-DD"
+                )
+            })
+        })
+        .transpose()
+}
+
+/// The root every province hangs from, so the national overview is a unit like any other.
+const NATION_CODE: &str = "VN";
+
+async fn import_units(
+    file: &PathBuf,
+    valid_from: Option<String>,
+    valid_until: Option<String>,
+    db: &str,
+) -> anyhow::Result<ExitCode> {
+    let valid_from = parse_date_arg("--valid-from", valid_from)?;
+    let valid_until = parse_date_arg("--valid-until", valid_until)?;
+    let text = read(file)?;
+    let name = file.display().to_string();
+    let mut units = match parse_unit_list(&text, valid_from, valid_until) {
+        Ok(units) => units,
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("{}", e.render(&name));
+            }
+            eprintln!(
+                "{name}: {0} lỗi, không nhập gì / {0} error(s), nothing imported",
+                errors.len()
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    for unit in units
+        .iter_mut()
+        .filter(|u| u.parent_code.is_none() && u.kind != UnitKind::Nation)
+    {
+        unit.parent_code = Some(NATION_CODE.to_string());
+    }
+    if !units.iter().any(|u| u.code == NATION_CODE) {
+        units.insert(
+            0,
+            Unit {
+                code: NATION_CODE.into(),
+                name: "Việt Nam".into(),
+                kind: UnitKind::Nation,
+                parent_code: None,
+                valid_from: None,
+                valid_until: None,
+            },
+        );
+    }
+    let store = open(db).await?;
+    store.put_units(&units).await?;
+    println!("Đã nhập / imported {} units from {name}", units.len());
+    Ok(ExitCode::SUCCESS)
 }

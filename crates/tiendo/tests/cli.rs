@@ -189,3 +189,103 @@ fn demo_load_only_loads_and_exits() {
     assert_eq!(String::from_utf8(again.stdout).unwrap(), stdout);
     let _ = std::fs::remove_file(path);
 }
+
+#[tokio::test]
+async fn units_import_builds_the_tree_under_the_nation_and_serves_it() {
+    let (path, url) = temp_db("units");
+    let csv = std::env::temp_dir().join(format!("tiendo-cli-{}-units.csv", std::process::id()));
+    std::fs::write(
+        &csv,
+        "code,name,kind,level,parent_code\n38,Tỉnh Thanh Hóa,tinh,1,\n382,Thành phố Sầm Sơn,thanh_pho,2,38\n14833,Phường Bắc Sơn,phuong,3,382\n16513,Xã Quảng Minh,xa,3,382\n",
+    )
+    .unwrap();
+    let out = tiendo()
+        .args(["units", "import"])
+        .arg(&csv)
+        .args(["--valid-until", "2025-07-01", "--db", &url])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("imported 5 units")
+    );
+    for args in [
+        vec![
+            "framework",
+            "load",
+            "frameworks/sam-son-2022.toml",
+            "--db",
+            &url,
+        ],
+        vec!["public-dashboard", "on", "--db", &url],
+    ] {
+        let out = tiendo().current_dir(repo("")).args(&args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    let mut child = tiendo()
+        .args(["serve", "--db", &url, "--addr", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|line| line.strip_prefix("tiendo: ").map(str::to_string))
+        .expect("serve prints its URL");
+    let body: serde_json::Value =
+        reqwest::get(format!("{base}api/v1/units/VN/summary?as_of=2022-10-31"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let _ = std::fs::remove_file(&path);
+    let _ = std::fs::remove_file(&csv);
+    assert_eq!(body["unit"]["name"], "Việt Nam");
+    assert_eq!(body["children"][0]["unit"]["code"], "38");
+    assert_eq!(
+        body["counts"]["applicable"], 62,
+        "two communes × 31 indicators, no figures yet"
+    );
+    assert_eq!(body["counts"]["no_data"], 62);
+}
+
+#[test]
+fn units_import_refuses_a_bad_list_and_imports_nothing() {
+    let (path, url) = temp_db("bad-units");
+    let csv = std::env::temp_dir().join(format!("tiendo-cli-{}-bad.csv", std::process::id()));
+    std::fs::write(
+        &csv,
+        "code,name,kind,parent_code\n38,Tỉnh Thanh Hóa,province,\n",
+    )
+    .unwrap();
+    let out = tiendo()
+        .args(["units", "import"])
+        .arg(&csv)
+        .args(["--db", &url])
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&csv);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains(":2 (kind): error: unknown unit kind «province»"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing imported"), "{stderr}");
+    assert!(!path.exists(), "the database was not even opened");
+}
