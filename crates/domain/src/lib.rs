@@ -9,6 +9,7 @@
 //!   ([`Rules::timeline`]).
 //! - [`summary`]: counts per unit and group, and roll-ups.
 
+pub mod access;
 pub mod date;
 pub mod framework;
 pub mod framework_file;

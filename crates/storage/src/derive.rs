@@ -21,9 +21,11 @@ pub(crate) struct ObservationRow {
     pub denominator: Option<i64>,
     pub planned_by: Option<String>,
     pub note: String,
+    pub version: i64,
+    pub recorded_at: String,
 }
 
-pub(crate) const OBSERVATION_COLUMNS: &str = "o.id, o.unit_id, o.indicator_id, o.observed_on, o.yes_no, o.amount_thousandths, o.numerator, o.denominator, o.planned_by, o.note";
+pub(crate) const OBSERVATION_COLUMNS: &str = "o.id, o.unit_id, o.indicator_id, o.observed_on, o.yes_no, o.amount_thousandths, o.numerator, o.denominator, o.planned_by, o.note, o.version, o.recorded_at";
 
 impl ObservationRow {
     pub(crate) fn to_observation(&self) -> Result<Observation> {

@@ -10,6 +10,7 @@
 
 #[macro_use]
 mod conn;
+mod accounts;
 mod derive;
 mod frameworks;
 mod observations;
@@ -27,6 +28,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use tiendo_domain::Framework;
 
+pub use accounts::{Actor, AuditEntry, NewUser, User, grant};
 pub use frameworks::FrameworkRef;
 pub use observations::NewObservation;
 pub use reads::{GroupSummary, IndicatorRow, Summary, UnitCounts};
@@ -117,6 +119,9 @@ pub enum StorageError {
     /// The request is well-formed but not acceptable; the message says what to fix.
     #[error("{en}")]
     Invalid { vi: String, en: String },
+    /// Someone else changed the record first; nothing was written.
+    #[error("{en}")]
+    Conflict { vi: String, en: String },
     /// Data in the database that the current code cannot read (e.g. a stored framework).
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
@@ -221,16 +226,21 @@ impl Store {
         }
     }
 
-    /// Empties every table, for re-creating the demo.
+    /// Empties every table but the audit log (which is append-only), for re-creating the demo.
     pub async fn clear(&self) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         for table in [
+            "sessions",
+            "api_tokens",
+            "login_attempts",
             "indicator_status",
             "observations",
             "exclusions",
             "indicators",
             "framework_groups",
             "frameworks",
+            "user_roles",
+            "users",
             "unit_ancestors",
             "units",
             "settings",

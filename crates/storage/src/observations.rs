@@ -6,9 +6,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use tiendo_domain::{Figure, Measure, Observation, UnitKind};
 
+use crate::accounts::audit;
 use crate::conn::{CHUNK_ROWS, Conn, placeholders};
 use crate::derive::{OBSERVATION_COLUMNS, ObservationRow, in_list, refresh};
-use crate::{FrameworkRef, Result, StorageError, Store};
+use crate::{Actor, FrameworkRef, Result, StorageError, Store};
 
 /// A figure to record, naming its unit and indicator by code.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -18,11 +19,47 @@ pub struct NewObservation {
     pub observation: Observation,
 }
 
-/// A recorded figure with its id and when it was recorded (UTC).
+/// A recorded figure with its id, its version (for optimistic concurrency), and who recorded
+/// it when (UTC).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordedObservation {
     pub id: i64,
+    pub version: i64,
+    pub recorded_at: String,
+    pub recorded_by: Option<String>,
     pub observation: Observation,
+}
+
+/// The figure as the audit log keeps it: JSON with the date, figure, plan and note.
+pub(crate) fn audit_json(o: &Observation) -> String {
+    let figure = match o.figure {
+        Figure::YesNo(b) => serde_json::json!({ "yes_no": b }),
+        Figure::Amount(v) => serde_json::json!({ "amount": v.to_string() }),
+        Figure::Ratio {
+            numerator,
+            denominator,
+        } => serde_json::json!({ "numerator": numerator, "denominator": denominator }),
+    };
+    serde_json::json!({
+        "observed_on": o.observed_on.to_string(),
+        "figure": figure,
+        "planned_by": o.planned_by.map(|d| d.to_string()),
+        "note": o.note,
+    })
+    .to_string()
+}
+
+type FigureColumns = (Option<bool>, Option<i64>, Option<i64>, Option<i64>);
+
+fn figure_columns(f: &Figure) -> FigureColumns {
+    match *f {
+        Figure::YesNo(b) => (Some(b), None, None, None),
+        Figure::Amount(v) => (None, Some(v.thousandths()), None, None),
+        Figure::Ratio {
+            numerator,
+            denominator,
+        } => (None, None, Some(numerator), Some(denominator)),
+    }
 }
 
 /// The current time as UTC ISO-8601 text, for `recorded_at` columns.
@@ -99,6 +136,7 @@ impl Store {
         &self,
         framework: &FrameworkRef,
         items: &[NewObservation],
+        actor: &Actor,
     ) -> Result<usize> {
         let rules = self.framework(framework).await?;
         let mut tx = self.pool.begin().await?;
@@ -166,7 +204,7 @@ impl Store {
             if let (Some(&(unit_id, _)), Some(&indicator_id)) =
                 (unit, indicators.get(&indicator.code))
             {
-                rows.push((unit_id, indicator_id, o));
+                rows.push((unit_id, indicator_id, o, item));
             }
         }
         if !problems_en.is_empty() {
@@ -179,20 +217,13 @@ impl Store {
         let recorded_at = now_utc();
         for chunk in rows.chunks(CHUNK_ROWS) {
             let q = format!(
-                "INSERT INTO observations (unit_id, indicator_id, observed_on, yes_no, amount_thousandths, numerator, denominator, planned_by, note, recorded_at) VALUES {}",
-                placeholders(chunk.len(), 10)
+                "INSERT INTO observations (unit_id, indicator_id, observed_on, yes_no, amount_thousandths, numerator, denominator, planned_by, note, recorded_at, recorded_by) VALUES {}",
+                placeholders(chunk.len(), 11)
             );
             sql!(tx.conn(), execute_with & q, |q| {
                 let mut q = q;
-                for (unit_id, indicator_id, o) in chunk {
-                    let (yes_no, amount, numerator, denominator) = match o.figure {
-                        Figure::YesNo(b) => (Some(b), None, None, None),
-                        Figure::Amount(v) => (None, Some(v.thousandths()), None, None),
-                        Figure::Ratio {
-                            numerator,
-                            denominator,
-                        } => (None, None, Some(numerator), Some(denominator)),
-                    };
+                for (unit_id, indicator_id, o, _) in chunk {
+                    let (yes_no, amount, numerator, denominator) = figure_columns(&o.figure);
                     q = q
                         .bind(*unit_id)
                         .bind(*indicator_id)
@@ -203,13 +234,33 @@ impl Store {
                         .bind(denominator)
                         .bind(o.planned_by.map(|d| d.to_string()))
                         .bind(o.note.clone())
-                        .bind(recorded_at.clone());
+                        .bind(recorded_at.clone())
+                        .bind(actor.user_id);
+                }
+                q
+            })?;
+            let q = format!(
+                "INSERT INTO audit_log (at, user_id, username, address, action, unit_code, indicator_code, new_value) VALUES {}",
+                placeholders(chunk.len(), 8)
+            );
+            sql!(tx.conn(), execute_with & q, |q| {
+                let mut q = q;
+                for (_, _, o, item) in chunk {
+                    q = q
+                        .bind(recorded_at.clone())
+                        .bind(actor.user_id)
+                        .bind(actor.username.clone())
+                        .bind(actor.address.clone())
+                        .bind("observation.create")
+                        .bind(item.unit_code.clone())
+                        .bind(item.indicator_code.clone())
+                        .bind(audit_json(o));
                 }
                 q
             })?;
         }
         let touched_units: Vec<(i64, UnitKind)> = {
-            let ids: BTreeSet<i64> = rows.iter().map(|(u, _, _)| *u).collect();
+            let ids: BTreeSet<i64> = rows.iter().map(|(u, _, _, _)| *u).collect();
             units
                 .values()
                 .filter(|(id, _)| ids.contains(id))
@@ -218,7 +269,7 @@ impl Store {
         };
         let touched_indicators: Vec<i64> = rows
             .iter()
-            .map(|(_, i, _)| *i)
+            .map(|(_, i, _, _)| *i)
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
@@ -251,18 +302,140 @@ impl Store {
             .get(indicator_code)
             .copied()
             .ok_or_else(|| unknown_indicator(framework, indicator_code))?;
-        let rows = sql!(c.conn(), fetch_all ObservationRow,
-            &format!("SELECT {OBSERVATION_COLUMNS} FROM observations o
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            row: ObservationRow,
+            recorded_by: Option<String>,
+        }
+        let rows = sql!(c.conn(), fetch_all Row,
+            &format!("SELECT {OBSERVATION_COLUMNS}, usr.username AS recorded_by FROM observations o
+                      LEFT JOIN users usr ON usr.id = o.recorded_by
                       WHERE o.unit_id = $1 AND o.indicator_id = $2 ORDER BY o.observed_on, o.id"),
             unit_id, indicator_id)?;
-        rows.iter()
+        rows.into_iter()
             .map(|r| {
                 Ok(RecordedObservation {
-                    id: r.id,
-                    observation: r.to_observation()?,
+                    observation: r.row.to_observation()?,
+                    id: r.row.id,
+                    version: r.row.version,
+                    recorded_at: r.row.recorded_at,
+                    recorded_by: r.recorded_by,
                 })
             })
             .collect()
+    }
+
+    /// Corrects a recorded figure. `expected_version` is the version the editor saw: if someone
+    /// saved in between, nothing changes, the attempt is audited, and a conflict naming both
+    /// figures is returned. The unit and indicator must match the figure's own.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn update_observation(
+        &self,
+        framework: &FrameworkRef,
+        unit_code: &str,
+        indicator_code: &str,
+        id: i64,
+        expected_version: i64,
+        new: &Observation,
+        actor: &Actor,
+    ) -> Result<i64> {
+        let rules = self.framework(framework).await?;
+        let indicator = rules
+            .indicator(indicator_code)
+            .ok_or_else(|| unknown_indicator(framework, indicator_code))?;
+        if let Err(e) = new.figure.check(indicator.measure) {
+            return Err(StorageError::invalid(
+                format!("chỉ tiêu {indicator_code}: {}", e.message_vi()),
+                format!("indicator {indicator_code}: {e}"),
+            ));
+        }
+        let mut tx = self.pool.begin().await?;
+        let (unit_id, unit) = Store::unit_with_id(&mut tx.conn(), unit_code).await?;
+        let indicator_id = indicator_ids(&mut tx.conn(), framework.id)
+            .await?
+            .get(indicator_code)
+            .copied()
+            .ok_or_else(|| unknown_indicator(framework, indicator_code))?;
+        let current = sql!(tx.conn(), fetch_optional ObservationRow,
+            &format!("SELECT {OBSERVATION_COLUMNS} FROM observations o
+                      WHERE o.id = $1 AND o.unit_id = $2 AND o.indicator_id = $3"),
+            id, unit_id, indicator_id)?
+        .ok_or_else(|| {
+            StorageError::not_found(
+                format!(
+                    "không có số liệu số {id} của chỉ tiêu {indicator_code} tại đơn vị {unit_code}"
+                ),
+                format!("no figure {id} of indicator {indicator_code} at unit {unit_code}"),
+            )
+        })?;
+        let old = current.to_observation()?;
+        let show = |o: &Observation, lang| {
+            format!(
+                "{} ({})",
+                o.figure
+                    .describe(indicator.measure, indicator.count_unit_in(lang), lang),
+                o.observed_on.dmy()
+            )
+        };
+        if current.version != expected_version {
+            audit(
+                &mut tx.conn(),
+                actor,
+                "observation.update_refused",
+                Some(unit_code),
+                Some(indicator_code),
+                Some(id),
+                Some(audit_json(&old)),
+                Some(audit_json(new)),
+            )
+            .await?;
+            tx.commit().await?;
+            return Err(StorageError::Conflict {
+                vi: format!(
+                    "Người khác đã lưu số liệu này trước (phiên bản {}). Giá trị đang lưu: {}; giá trị của bạn: {}. Không có gì bị ghi đè; hãy tải lại và nhập lại nếu cần.",
+                    current.version,
+                    show(&old, tiendo_domain::Lang::Vi),
+                    show(new, tiendo_domain::Lang::Vi)
+                ),
+                en: format!(
+                    "Someone else saved this figure first (version {}). Saved value: {}; yours: {}. Nothing was overwritten; reload and enter it again if needed.",
+                    current.version,
+                    show(&old, tiendo_domain::Lang::En),
+                    show(new, tiendo_domain::Lang::En)
+                ),
+            });
+        }
+        let (yes_no, amount, numerator, denominator) = figure_columns(&new.figure);
+        sql!(tx.conn(), execute
+            "UPDATE observations SET observed_on = $1, yes_no = $2, amount_thousandths = $3,
+                 numerator = $4, denominator = $5, planned_by = $6, note = $7,
+                 recorded_at = $8, recorded_by = $9, version = version + 1
+             WHERE id = $10 AND version = $11",
+            new.observed_on.to_string(), yes_no, amount, numerator, denominator,
+            new.planned_by.map(|d| d.to_string()), new.note.as_str(), now_utc(), actor.user_id,
+            id, expected_version)?;
+        audit(
+            &mut tx.conn(),
+            actor,
+            "observation.update",
+            Some(unit_code),
+            Some(indicator_code),
+            Some(id),
+            Some(audit_json(&old)),
+            Some(audit_json(new)),
+        )
+        .await?;
+        refresh(
+            &mut tx.conn(),
+            framework.id,
+            &rules,
+            &[(unit_id, unit.kind)],
+            Some(&[indicator_id]),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(expected_version + 1)
     }
 
     /// Excuses a unit from an indicator with a reason (or, with `None`, withdraws the excuse),
@@ -273,6 +446,7 @@ impl Store {
         unit_code: &str,
         indicator_code: &str,
         reason: Option<&str>,
+        actor: &Actor,
     ) -> Result<()> {
         let rules = self.framework(framework).await?;
         let mut tx = self.pool.begin().await?;
@@ -301,6 +475,21 @@ impl Store {
                     unit_id, indicator_id)?;
             }
         }
+        audit(
+            &mut tx.conn(),
+            actor,
+            if reason.is_some() {
+                "exclusion.set"
+            } else {
+                "exclusion.withdraw"
+            },
+            Some(unit_code),
+            Some(indicator_code),
+            None,
+            None,
+            reason.map(str::to_string),
+        )
+        .await?;
         refresh(
             &mut tx.conn(),
             framework.id,

@@ -3,7 +3,7 @@
 use tiendo_domain::{
     Applicability, Counts, Date, Decimal, Figure, Observation, Rules, Status, Unit, UnitKind,
 };
-use tiendo_storage::{NewObservation, StorageError, Store, storage_tests};
+use tiendo_storage::{Actor, NewObservation, StorageError, Store, storage_tests};
 
 storage_tests!(
     migrating_twice_changes_nothing,
@@ -31,7 +31,13 @@ async fn load_demo(store: &Store) {
         .unwrap();
     for e in tiendo_demo::exclusions() {
         store
-            .set_exclusion(&fw, &e.unit_code, &e.indicator_code, Some(&e.reason))
+            .set_exclusion(
+                &fw,
+                &e.unit_code,
+                &e.indicator_code,
+                Some(&e.reason),
+                &Actor::system("test"),
+            )
             .await
             .unwrap();
     }
@@ -44,7 +50,10 @@ async fn load_demo(store: &Store) {
         })
         .collect();
     assert_eq!(
-        store.record_observations(&fw, &figures).await.unwrap(),
+        store
+            .record_observations(&fw, &figures, &Actor::system("test"))
+            .await
+            .unwrap(),
         figures.len()
     );
 }
@@ -302,6 +311,7 @@ async fn a_new_figure_moves_the_status_and_the_past_stays(store: &Store) {
                     note: "Cập nhật tại hội nghị".into(),
                 },
             }],
+            &Actor::system("test"),
         )
         .await
         .unwrap();
@@ -371,7 +381,10 @@ async fn bad_figures_write_nothing(store: &Store) {
             observation: obs(Figure::Amount(Decimal::from_int(1))),
         },
     ];
-    match store.record_observations(&fw, &items).await {
+    match store
+        .record_observations(&fw, &items, &Actor::system("test"))
+        .await
+    {
         Err(StorageError::Invalid { en, vi }) => {
             for n in 2..=5 {
                 assert!(
@@ -400,7 +413,13 @@ async fn exclusion_moves_an_indicator_out_of_the_count(store: &Store) {
     let fw = store.load_framework(SMALL_FRAMEWORK).await.unwrap();
     let d = day("2022-06-30");
     store
-        .set_exclusion(&fw, "16513", "B", Some("Xã đã sáp nhập kế hoạch vào huyện"))
+        .set_exclusion(
+            &fw,
+            "16513",
+            "B",
+            Some("Xã đã sáp nhập kế hoạch vào huyện"),
+            &Actor::system("test"),
+        )
         .await
         .unwrap();
     let c = store.summary("16513", &fw, d).await.unwrap().counts;
@@ -419,10 +438,15 @@ async fn exclusion_moves_an_indicator_out_of_the_count(store: &Store) {
         row.reason.vi
     );
     assert!(matches!(
-        store.set_exclusion(&fw, "16513", "B", Some("  ")).await,
+        store
+            .set_exclusion(&fw, "16513", "B", Some("  "), &Actor::system("test"))
+            .await,
         Err(StorageError::Invalid { .. })
     ));
-    store.set_exclusion(&fw, "16513", "B", None).await.unwrap();
+    store
+        .set_exclusion(&fw, "16513", "B", None, &Actor::system("test"))
+        .await
+        .unwrap();
     let c = store.summary("16513", &fw, d).await.unwrap().counts;
     assert_eq!((c.applicable, c.not_applicable), (2, 0));
 }
@@ -535,4 +559,256 @@ fn both_backends_have_the_same_migrations() {
         v
     };
     assert_eq!(names("sqlite"), names("postgres"));
+}
+
+mod accounts {
+    use super::*;
+    use tiendo_domain::access::Role;
+    use tiendo_storage::{NewUser, grant};
+
+    storage_tests!(
+        users_sessions_and_tokens,
+        a_stale_edit_is_refused_and_both_attempts_are_audited,
+        the_audit_log_cannot_be_changed,
+    );
+
+    async fn users_sessions_and_tokens(store: &Store) {
+        store.put_units(&small_tree()).await.unwrap();
+        let actor = Actor::system("test");
+        let new = NewUser {
+            username: "bacson".into(),
+            display_name: "Cán bộ Bắc Sơn".into(),
+            organisation: None,
+            password_hash: "$argon2id$fake".into(),
+            grants: vec![grant(Role::Officer, Some("14833"))],
+        };
+        let user = store.create_user(&new, &actor).await.unwrap();
+        assert_eq!(user.grants, vec![grant(Role::Officer, Some("14833"))]);
+        assert!(
+            matches!(
+                store.create_user(&new, &actor).await,
+                Err(StorageError::Invalid { .. })
+            ),
+            "taken"
+        );
+        let mut nowhere = new.clone();
+        nowhere.username = "ghost".into();
+        nowhere.grants = vec![grant(Role::Officer, Some("00000"))];
+        assert!(matches!(
+            store.create_user(&nowhere, &actor).await,
+            Err(StorageError::NotFound { .. })
+        ));
+        assert!(
+            store.credentials("ghost").await.unwrap().is_none(),
+            "nothing half-written"
+        );
+        let mut unscoped = new.clone();
+        unscoped.username = "steer".into();
+        unscoped.grants = vec![grant(Role::Steering, None)];
+        assert!(matches!(
+            store.create_user(&unscoped, &actor).await,
+            Err(StorageError::Invalid { .. })
+        ));
+
+        let (found, hash) = store.credentials("bacson").await.unwrap().unwrap();
+        assert_eq!((found.id, hash.as_str()), (user.id, "$argon2id$fake"));
+
+        store
+            .create_session(&user, "h1", "csrf1", 3600, Some("127.0.0.1"))
+            .await
+            .unwrap();
+        let (who, csrf) = store.session("h1").await.unwrap().unwrap();
+        assert_eq!((who.username.as_str(), csrf.as_str()), ("bacson", "csrf1"));
+        store
+            .create_session(&user, "h2", "csrf2", -1, None)
+            .await
+            .unwrap();
+        assert!(store.session("h2").await.unwrap().is_none(), "expired");
+        store.end_session("h1", &user.actor(None)).await.unwrap();
+        assert!(store.session("h1").await.unwrap().is_none());
+
+        store
+            .create_api_token("bacson", "laptop", "t1", &actor)
+            .await
+            .unwrap();
+        assert_eq!(
+            store.api_token_user("t1").await.unwrap().unwrap().id,
+            user.id
+        );
+        assert!(store.api_token_user("nope").await.unwrap().is_none());
+
+        store
+            .note_login_attempt("bacson", "10.0.0.1", false)
+            .await
+            .unwrap();
+        store
+            .note_login_attempt("bacson", "10.0.0.2", false)
+            .await
+            .unwrap();
+        store
+            .note_login_attempt("bacson", "10.0.0.1", true)
+            .await
+            .unwrap();
+        assert_eq!(
+            store
+                .recent_failures("bacson", "10.0.0.1", 900)
+                .await
+                .unwrap(),
+            (2, 1)
+        );
+
+        store
+            .create_session(&user, "h3", "c3", 3600, None)
+            .await
+            .unwrap();
+        store
+            .set_password_hash("bacson", "$argon2id$new", &actor)
+            .await
+            .unwrap();
+        assert!(
+            store.session("h3").await.unwrap().is_none(),
+            "a new password ends sessions"
+        );
+        let actions: Vec<String> = store
+            .audit_by_action("", 50)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        for expected in [
+            "user.create",
+            "session.sign_in",
+            "session.sign_out",
+            "session.sign_in_failed",
+            "token.create",
+            "user.password",
+        ] {
+            assert!(
+                actions.iter().any(|a| a == expected),
+                "{expected} audited: {actions:?}"
+            );
+        }
+    }
+
+    async fn a_stale_edit_is_refused_and_both_attempts_are_audited(store: &Store) {
+        store.put_units(&small_tree()).await.unwrap();
+        let fw = store.load_framework(SMALL_FRAMEWORK).await.unwrap();
+        let first = Actor {
+            user_id: None,
+            username: "first".into(),
+            address: Some("10.0.0.1".into()),
+        };
+        let second = Actor {
+            user_id: None,
+            username: "second".into(),
+            address: Some("10.0.0.2".into()),
+        };
+        let obs = |n| Observation {
+            observed_on: day("2022-06-30"),
+            figure: Figure::Ratio {
+                numerator: n,
+                denominator: 100,
+            },
+            planned_by: None,
+            note: String::new(),
+        };
+        store
+            .record_observations(
+                &fw,
+                &[NewObservation {
+                    unit_code: "14833".into(),
+                    indicator_code: "A".into(),
+                    observation: obs(50),
+                }],
+                &first,
+            )
+            .await
+            .unwrap();
+        let recorded = store.history(&fw, "14833", "A").await.unwrap().remove(0);
+        assert_eq!(recorded.version, 1);
+        // Both editors opened version 1; the first saves 85, the second then tries 60.
+        let v = store
+            .update_observation(&fw, "14833", "A", recorded.id, 1, &obs(85), &first)
+            .await
+            .unwrap();
+        assert_eq!(v, 2);
+        match store
+            .update_observation(&fw, "14833", "A", recorded.id, 1, &obs(60), &second)
+            .await
+        {
+            Err(StorageError::Conflict { vi, en }) => {
+                assert!(
+                    en.contains("85%") && en.contains("60%"),
+                    "both values shown: {en}"
+                );
+                assert!(vi.contains("85%") && vi.contains("60%"), "{vi}");
+            }
+            other => panic!("expected a conflict, got {other:?}"),
+        }
+        let now = store.history(&fw, "14833", "A").await.unwrap().remove(0);
+        assert_eq!(
+            now.observation.figure,
+            Figure::Ratio {
+                numerator: 85,
+                denominator: 100
+            }
+        );
+        assert_eq!(now.version, 2);
+        let row = store
+            .unit_indicators("14833", &fw, day("2022-07-01"))
+            .await
+            .unwrap()
+            .remove(0);
+        assert_eq!(
+            row.status,
+            Status::Achieved,
+            "the saved edit recomputed the status"
+        );
+        let trail = store.audit_trail("14833", Some("A"), 10).await.unwrap();
+        let seen: Vec<(&str, &str)> = trail
+            .iter()
+            .map(|e| (e.action.as_str(), e.username.as_str()))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("observation.update_refused", "second"),
+                ("observation.update", "first"),
+                ("observation.create", "first")
+            ]
+        );
+        assert!(
+            trail[0]
+                .new_value
+                .as_deref()
+                .unwrap()
+                .contains("\"numerator\":60")
+        );
+        assert_eq!(trail[0].address.as_deref(), Some("10.0.0.2"));
+    }
+
+    async fn the_audit_log_cannot_be_changed(store: &Store) {
+        store.put_units(&small_tree()).await.unwrap();
+        store.set_setting("x", "y").await.unwrap();
+        let fw = store.load_framework(SMALL_FRAMEWORK).await.unwrap();
+        store
+            .set_exclusion(&fw, "14833", "B", Some("lý do"), &Actor::system("test"))
+            .await
+            .unwrap();
+        assert!(
+            !store
+                .audit_trail("14833", None, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        store.clear().await.unwrap();
+        store.put_units(&small_tree()).await.unwrap();
+        assert_eq!(
+            store.audit_trail("14833", None, 10).await.unwrap().len(),
+            1,
+            "clearing the data keeps the log"
+        );
+    }
 }

@@ -1,17 +1,24 @@
 //! Puts the Sầm Sơn 2022 demo dataset (`tiendo-demo`) into a store.
 
-use tiendo_storage::{NewObservation, Result, Store, settings};
+use tiendo_storage::{Actor, NewObservation, Result, Store, settings};
 
 /// Empties the store and loads the demo: units, the framework, the exclusion, a year of
 /// figures; opens the read views to the public, on the meeting day, at the city.
 pub async fn load(store: &Store) -> Result<LoadedDemo> {
+    let actor = Actor::system("demo");
     store.clear().await?;
     let units = tiendo_demo::units();
     store.put_units(&units).await?;
     let framework = store.load_framework(tiendo_demo::FRAMEWORK_TOML).await?;
     for e in tiendo_demo::exclusions() {
         store
-            .set_exclusion(&framework, &e.unit_code, &e.indicator_code, Some(&e.reason))
+            .set_exclusion(
+                &framework,
+                &e.unit_code,
+                &e.indicator_code,
+                Some(&e.reason),
+                &actor,
+            )
             .await?;
     }
     let figures: Vec<NewObservation> = tiendo_demo::figures()
@@ -22,7 +29,9 @@ pub async fn load(store: &Store) -> Result<LoadedDemo> {
             observation: f.observation,
         })
         .collect();
-    let recorded = store.record_observations(&framework, &figures).await?;
+    let recorded = store
+        .record_observations(&framework, &figures, &actor)
+        .await?;
     for (key, value) in [
         (settings::PUBLIC_DASHBOARD, "true"),
         (settings::ILLUSTRATIVE, "true"),

@@ -1,0 +1,198 @@
+//! Who may do what on which unit: the one place where access is decided. Every endpoint and page
+//! asks [`permits`]; none decides on its own.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::Lang;
+
+/// The roles of the programme. A user may hold several, each scoped to a unit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Role {
+    /// Runs the installation: users, frameworks, settings; may do everything.
+    Admin,
+    /// A city or province steering committee (Ban chỉ đạo): reads everything under its unit,
+    /// reviews submissions, approves exclusions, unlocks accepted data.
+    Steering,
+    /// The officer (công chức) who enters the figures of one commune-level unit.
+    Officer,
+    /// A member of an organisation (department, telecom operator) supporting the units under
+    /// its unit: reads them.
+    Member,
+    /// A province appraiser (thẩm định): reads the units under its province.
+    Appraiser,
+    /// Reads the units under its unit.
+    Viewer,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [
+        Role::Admin,
+        Role::Steering,
+        Role::Officer,
+        Role::Member,
+        Role::Appraiser,
+        Role::Viewer,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Steering => "steering",
+            Role::Officer => "officer",
+            Role::Member => "member",
+            Role::Appraiser => "appraiser",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Role::Admin => lang.pick("Quản trị", "Administrator"),
+            Role::Steering => lang.pick("Ban chỉ đạo", "Steering committee"),
+            Role::Officer => lang.pick("Cán bộ nhập liệu", "Officer"),
+            Role::Member => lang.pick("Thành viên tổ chức", "Organisation member"),
+            Role::Appraiser => lang.pick("Thẩm định", "Appraiser"),
+            Role::Viewer => lang.pick("Người xem", "Viewer"),
+        }
+    }
+
+    /// Whether a grant of this role must name a unit.
+    pub fn needs_unit(self) -> bool {
+        self != Role::Admin
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.code() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown role «{s}»; roles: {}",
+                    Role::ALL.map(Role::code).join(", ")
+                )
+            })
+    }
+}
+
+/// A role held over a unit and everything under it (no unit for an administrator).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Grant {
+    pub role: Role,
+    pub unit_code: Option<String>,
+}
+
+/// What someone wants to do with a unit's data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Statuses and summaries: what a public dashboard shows.
+    ReadSummary,
+    /// The figures themselves, their history, evidence, submissions and audit trail.
+    ReadData,
+    /// Enter figures and evidence, ask for exclusions, submit.
+    EnterData,
+    /// Accept or return submissions, decide on exclusions, unlock accepted data.
+    Review,
+    /// Manage users and settings.
+    Administer,
+}
+
+/// Whether someone holding `grants` may do `action` on the unit whose ancestry (root first,
+/// the unit itself last) is `lineage`. `public` says whether the dashboard is open to all.
+pub fn permits(grants: &[Grant], action: Action, lineage: &[&str], public: bool) -> bool {
+    if action == Action::ReadSummary && public {
+        return true;
+    }
+    let unit = lineage.last().copied();
+    grants.iter().any(|g| {
+        let covers = g
+            .unit_code
+            .as_deref()
+            .is_some_and(|scope| lineage.contains(&scope));
+        let is_unit = g
+            .unit_code
+            .as_deref()
+            .is_some_and(|scope| Some(scope) == unit);
+        match (g.role, action) {
+            (Role::Admin, _) => true,
+            (_, Action::Administer) => false,
+            (Role::Steering, Action::ReadSummary | Action::ReadData | Action::Review) => covers,
+            (Role::Officer, Action::ReadSummary | Action::ReadData | Action::EnterData) => is_unit,
+            (
+                Role::Member | Role::Appraiser | Role::Viewer,
+                Action::ReadSummary | Action::ReadData,
+            ) => covers,
+            _ => false,
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grant(role: Role, unit: &str) -> Grant {
+        Grant {
+            role,
+            unit_code: Some(unit.into()),
+        }
+    }
+
+    const BAC_SON: [&str; 4] = ["VN", "38", "382", "14833"];
+    const QUANG_TIEN: [&str; 4] = ["VN", "38", "382", "14842"];
+    const CITY: [&str; 3] = ["VN", "38", "382"];
+
+    #[test]
+    fn an_officer_works_on_its_own_unit_only() {
+        let g = [grant(Role::Officer, "14833")];
+        assert!(permits(&g, Action::EnterData, &BAC_SON, false));
+        assert!(permits(&g, Action::ReadData, &BAC_SON, false));
+        assert!(!permits(&g, Action::EnterData, &QUANG_TIEN, false));
+        assert!(!permits(&g, Action::ReadData, &QUANG_TIEN, false));
+        assert!(!permits(&g, Action::ReadSummary, &CITY, false));
+        assert!(!permits(&g, Action::Review, &BAC_SON, false));
+    }
+
+    #[test]
+    fn steering_reads_and_reviews_below_its_unit_but_enters_nothing() {
+        let g = [grant(Role::Steering, "382")];
+        for unit in [&BAC_SON[..], &QUANG_TIEN[..], &CITY[..]] {
+            assert!(permits(&g, Action::Review, unit, false));
+            assert!(permits(&g, Action::ReadData, unit, false));
+            assert!(!permits(&g, Action::EnterData, unit, false));
+        }
+        assert!(
+            !permits(&g, Action::ReadData, &["VN", "38"], false),
+            "not above its unit"
+        );
+        assert!(!permits(&g, Action::Administer, &CITY, false));
+    }
+
+    #[test]
+    fn readers_read_and_the_public_sees_summaries_only_when_open() {
+        for role in [Role::Member, Role::Appraiser, Role::Viewer] {
+            let g = [grant(role, "38")];
+            assert!(permits(&g, Action::ReadData, &BAC_SON, false));
+            assert!(!permits(&g, Action::EnterData, &BAC_SON, false));
+            assert!(!permits(&g, Action::Review, &BAC_SON, false));
+        }
+        assert!(permits(&[], Action::ReadSummary, &BAC_SON, true));
+        assert!(!permits(&[], Action::ReadSummary, &BAC_SON, false));
+        assert!(!permits(&[], Action::ReadData, &BAC_SON, true));
+        let admin = [Grant {
+            role: Role::Admin,
+            unit_code: None,
+        }];
+        assert!(permits(&admin, Action::Administer, &[], false));
+        assert!(permits(&admin, Action::EnterData, &BAC_SON, false));
+    }
+}
