@@ -121,7 +121,7 @@ pub(crate) async fn refresh(
             "DELETE FROM indicator_status WHERE {scope} AND framework_id = ${}",
             scope_ids.len() + 1
         );
-        sql!(&mut *conn, execute_with & delete, |q| {
+        sql!(&mut *conn, execute_with delete.as_str(), |q| {
             let mut q = q;
             for id in &scope_ids {
                 q = q.bind(*id);
@@ -221,7 +221,7 @@ async fn insert_spans(conn: &mut Conn<'_>, framework_id: i64, spans: &[SpanRow])
             "INSERT INTO indicator_status (unit_id, indicator_id, framework_id, group_id, valid_from, valid_until, status, reason_vi, reason_en, observation_id) VALUES {}",
             placeholders(chunk.len(), 10)
         );
-        sql!(&mut *conn, execute_with & q, |q| {
+        sql!(&mut *conn, execute_with q.as_str(), |q| {
             let mut q = q;
             for s in chunk {
                 q = q

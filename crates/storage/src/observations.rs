@@ -131,13 +131,13 @@ async fn indicator_ids(conn: &mut Conn<'_>, framework_id: i64) -> Result<HashMap
 impl Store {
     /// Records figures, all or nothing: every item is checked first and every problem reported
     /// (numbered from 1); then all are written and the statuses they touch recomputed in one
-    /// transaction. Returns how many were written.
+    /// transaction. Returns the ids of the figures written (in input order for a single one).
     pub async fn record_observations(
         &self,
         framework: &FrameworkRef,
         items: &[NewObservation],
         actor: &Actor,
-    ) -> Result<usize> {
+    ) -> Result<Vec<i64>> {
         let rules = self.framework(framework).await?;
         let mut tx = self.pool.begin().await?;
         let unit_codes: BTreeSet<&str> = items.iter().map(|i| i.unit_code.as_str()).collect();
@@ -214,13 +214,18 @@ impl Store {
             ));
         }
 
+        #[derive(sqlx::FromRow)]
+        struct Id {
+            id: i64,
+        }
         let recorded_at = now_utc();
+        let mut ids = Vec::with_capacity(rows.len());
         for chunk in rows.chunks(CHUNK_ROWS) {
             let q = format!(
-                "INSERT INTO observations (unit_id, indicator_id, observed_on, yes_no, amount_thousandths, numerator, denominator, planned_by, note, recorded_at, recorded_by) VALUES {}",
+                "INSERT INTO observations (unit_id, indicator_id, observed_on, yes_no, amount_thousandths, numerator, denominator, planned_by, note, recorded_at, recorded_by) VALUES {} RETURNING id",
                 placeholders(chunk.len(), 11)
             );
-            sql!(tx.conn(), execute_with & q, |q| {
+            let written = sql!(tx.conn(), fetch_all_with Id, q.as_str(), |q| {
                 let mut q = q;
                 for (unit_id, indicator_id, o, _) in chunk {
                     let (yes_no, amount, numerator, denominator) = figure_columns(&o.figure);
@@ -239,11 +244,12 @@ impl Store {
                 }
                 q
             })?;
+            ids.extend(written.into_iter().map(|r| r.id));
             let q = format!(
                 "INSERT INTO audit_log (at, user_id, username, address, action, unit_code, indicator_code, new_value) VALUES {}",
                 placeholders(chunk.len(), 8)
             );
-            sql!(tx.conn(), execute_with & q, |q| {
+            sql!(tx.conn(), execute_with q.as_str(), |q| {
                 let mut q = q;
                 for (_, _, o, item) in chunk {
                     q = q
@@ -285,7 +291,7 @@ impl Store {
         if rows.len() >= crate::units::BULK {
             self.analyze().await?;
         }
-        Ok(rows.len())
+        Ok(ids)
     }
 
     /// A unit's figures for one indicator, in the order they take effect.

@@ -197,7 +197,7 @@ async fn rebuild_ancestry(conn: &mut Conn<'_>) -> Result<()> {
             "INSERT INTO unit_ancestors (ancestor_id, unit_id, depth) VALUES {}",
             placeholders(chunk.len(), 3)
         );
-        sql!(&mut *conn, execute_with & q, |q| {
+        sql!(&mut *conn, execute_with q.as_str(), |q| {
             let mut q = q;
             for &(a, u, d) in chunk {
                 q = q.bind(a).bind(u).bind(d);

@@ -53,7 +53,8 @@ async fn load_demo(store: &Store) {
         store
             .record_observations(&fw, &figures, &Actor::system("test"))
             .await
-            .unwrap(),
+            .unwrap()
+            .len(),
         figures.len()
     );
 }

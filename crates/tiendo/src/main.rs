@@ -6,10 +6,12 @@ use std::process::ExitCode;
 
 use anyhow::{Context, anyhow};
 use clap::{Parser, Subcommand};
+use tiendo_domain::access::Role;
 use tiendo_domain::framework_file::parse_framework;
 use tiendo_domain::unit_list::parse_unit_list;
 use tiendo_domain::{Date, Unit, UnitKind};
-use tiendo_storage::{DatabaseUrl, StorageError, Store, settings};
+use tiendo_storage::{Actor, DatabaseUrl, NewUser, StorageError, Store, grant, settings};
+use tiendo_web::auth::{hash_password, new_secret, secret_hash};
 
 /// tiendo: indicator programmes (chương trình chỉ tiêu) across administrative units — figures
 /// with evidence, statuses computed from the data, summaries for any date.
@@ -70,11 +72,80 @@ enum Command {
         #[command(subcommand)]
         command: UnitsCommand,
     },
+    /// Manage user accounts (tài khoản).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage personal API tokens, sent as `Authorization: Bearer TOKEN`.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
     /// Open the read API and pages to everyone (public dashboard), or close them.
     PublicDashboard {
         /// `on` or `off`.
         #[arg(value_parser = ["on", "off"])]
         state: String,
+        /// Database URL: sqlite://PATH or postgres://USER@HOST/DB.
+        #[arg(
+            long,
+            env = "TIENDO_DATABASE_URL",
+            default_value = "sqlite://tiendo.db"
+        )]
+        db: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user with one role. The password is read from standard input (first line) or,
+    /// when standard input is a terminal, generated and printed once.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// admin, steering, officer, member, appraiser or viewer.
+        #[arg(long)]
+        role: String,
+        /// The unit the role covers (with everything under it); not for admin.
+        #[arg(long)]
+        unit: Option<String>,
+        /// The organisation (department, telecom operator) of a member.
+        #[arg(long)]
+        org: Option<String>,
+        /// The name shown for the user.
+        #[arg(long, default_value = "")]
+        name: String,
+        /// Database URL: sqlite://PATH or postgres://USER@HOST/DB.
+        #[arg(
+            long,
+            env = "TIENDO_DATABASE_URL",
+            default_value = "sqlite://tiendo.db"
+        )]
+        db: String,
+    },
+    /// Set a user's password (read from standard input, or generated and printed once); ends
+    /// the user's sessions.
+    Passwd {
+        username: String,
+        /// Database URL: sqlite://PATH or postgres://USER@HOST/DB.
+        #[arg(
+            long,
+            env = "TIENDO_DATABASE_URL",
+            default_value = "sqlite://tiendo.db"
+        )]
+        db: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a personal API token for a user; it is printed once and stored only as a hash.
+    Create {
+        username: String,
+        /// What the token is for, e.g. the script or machine that uses it.
+        #[arg(long, default_value = "api")]
+        name: String,
         /// Database URL: sqlite://PATH or postgres://USER@HOST/DB.
         #[arg(
             long,
@@ -181,6 +252,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "Đã nạp dữ liệu minh họa Sầm Sơn 2022 / loaded the Sầm Sơn 2022 demo: {} units, {} indicators, {} figures",
                 loaded.units, loaded.indicators, loaded.figures
             );
+            println!(
+                "Tài khoản minh họa (chỉ dùng cho demo) / demo-only accounts, password «{}»:",
+                tiendo_web::demo::DEMO_PASSWORD
+            );
+            for (username, name, _, role, unit) in tiendo_web::demo::DEMO_ACCOUNTS {
+                let unit = unit.map(|u| format!(" @ {u}")).unwrap_or_default();
+                println!("  {username:<10} {role}{unit} — {name}");
+            }
             if !load_only {
                 serve(store, &addr).await?;
             }
@@ -214,6 +293,67 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     db,
                 },
         } => return import_units(&file, valid_from, valid_until, &db).await,
+        Command::User {
+            command:
+                UserCommand::Add {
+                    username,
+                    role,
+                    unit,
+                    org,
+                    name,
+                    db,
+                },
+        } => {
+            let role: Role = role
+                .parse()
+                .map_err(|e: String| anyhow!("vai trò không hợp lệ: {e}\ninvalid role: {e}"))?;
+            let (password, generated) = password_from_stdin()?;
+            let store = open(&db).await?;
+            let user = store
+                .create_user(
+                    &NewUser {
+                        username,
+                        display_name: name,
+                        organisation: org,
+                        password_hash: hash_password(&password),
+                        grants: vec![grant(role, unit.as_deref())],
+                    },
+                    &Actor::system("cli"),
+                )
+                .await?;
+            println!("Đã tạo tài khoản / created user {}", user.username);
+            if generated {
+                println!("Mật khẩu (chỉ hiện một lần) / password (shown once): {password}");
+            }
+        }
+        Command::User {
+            command: UserCommand::Passwd { username, db },
+        } => {
+            let (password, generated) = password_from_stdin()?;
+            let store = open(&db).await?;
+            store
+                .set_password_hash(&username, &hash_password(&password), &Actor::system("cli"))
+                .await?;
+            println!("Đã đổi mật khẩu / password changed for {username}");
+            if generated {
+                println!("Mật khẩu (chỉ hiện một lần) / password (shown once): {password}");
+            }
+        }
+        Command::Token {
+            command: TokenCommand::Create { username, name, db },
+        } => {
+            let store = open(&db).await?;
+            let token = new_secret();
+            store
+                .create_api_token(
+                    &username,
+                    &name,
+                    &secret_hash(&token),
+                    &Actor::system("cli"),
+                )
+                .await?;
+            println!("Mã truy cập (chỉ hiện một lần) / token (shown once): {token}");
+        }
         Command::PublicDashboard { state, db } => {
             let store = open(&db).await?;
             let on = state == "on";
@@ -362,4 +502,21 @@ async fn import_units(
     store.put_units(&units).await?;
     println!("Đã nhập / imported {} units from {name}", units.len());
     Ok(ExitCode::SUCCESS)
+}
+
+/// The password on the first line of standard input, or, when standard input is a terminal,
+/// a generated one (and `true`).
+fn password_from_stdin() -> anyhow::Result<(String, bool)> {
+    use std::io::{BufRead, IsTerminal};
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return Ok((new_secret()[..20].to_string(), true));
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\r', '\n']).to_string();
+    if password.chars().count() < 8 {
+        anyhow::bail!("mật khẩu cần ít nhất 8 ký tự\nthe password needs at least 8 characters");
+    }
+    Ok((password, false))
 }

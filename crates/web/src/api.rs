@@ -12,14 +12,40 @@ use tiendo_storage::{FrameworkRef, IndicatorRow, Summary};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use crate::AppState;
+use crate::auth::Viewer;
 use crate::error::ApiError;
 use crate::query::ViewParams;
+use tiendo_domain::access::Action;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/openapi.json", get(openapi_document))
         .route("/api/v1/units/{code}/summary", get(summary))
         .route("/api/v1/units/{code}/indicators", get(indicators))
+        .merge(crate::entry_api::routes())
+}
+
+/// Documents the two ways to authenticate: the session cookie from `/api/v1/login` (with the
+/// `X-CSRF-Token` header on writes) and personal API tokens as `Authorization: Bearer …`.
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
+        };
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                crate::auth::SESSION_COOKIE,
+            ))),
+        );
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
 }
 
 #[derive(OpenApi)]
@@ -28,7 +54,15 @@ pub(crate) fn routes() -> Router<AppState> {
         title = "tiendo API",
         description = "Indicator programmes across administrative units: units, computed statuses and summaries for any as-of date. Dates are ISO `YYYY-MM-DD`. Error bodies are `{\"error\": \"<Vietnamese>\", \"error_en\": \"<English>\"}`."
     ),
-    paths(summary, indicators),
+    paths(
+        summary,
+        indicators,
+        crate::entry_api::login,
+        crate::entry_api::logout,
+        crate::entry_api::create_observation,
+        crate::entry_api::update_observation,
+        crate::entry_api::list_observations
+    ),
     components(schemas(
         SummaryResponse,
         IndicatorsResponse,
@@ -41,7 +75,8 @@ pub(crate) fn routes() -> Router<AppState> {
         FigureInfo,
         ReasonInfo,
         ErrorBody
-    ))
+    )),
+    modifiers(&Security)
 )]
 struct ApiDoc;
 
@@ -57,7 +92,7 @@ async fn openapi_document() -> impl IntoResponse {
 }
 
 #[derive(Serialize, ToSchema)]
-struct ErrorBody {
+pub(crate) struct ErrorBody {
     /// What went wrong and what to do, in Vietnamese.
     error: String,
     /// The same in English.
@@ -105,7 +140,7 @@ impl From<&FrameworkRef> for FrameworkInfo {
 
 /// How many indicators stand at each status. `applicable` counts all but `not_applicable`.
 #[derive(Serialize, ToSchema)]
-struct CountsInfo {
+pub(crate) struct CountsInfo {
     applicable: u32,
     achieved: u32,
     in_progress: u32,
@@ -193,7 +228,7 @@ struct ReasonInfo {
 
 /// The figure as entered: exactly one of `yes_no`, `amount`, or `numerator` with `denominator`.
 #[derive(Serialize, ToSchema)]
-struct FigureInfo {
+pub(crate) struct FigureInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     yes_no: Option<bool>,
     /// A count, or a percentage given directly, as a decimal string (`"72.5"`).
@@ -229,7 +264,7 @@ impl From<Figure> for FigureInfo {
 }
 
 #[derive(Serialize, ToSchema)]
-struct IndicatorStatus {
+pub(crate) struct IndicatorStatus {
     code: String,
     name: String,
     name_en: String,
@@ -311,16 +346,18 @@ struct ViewQuery {
         (status = 200, description = "The summary", body = SummaryResponse),
         (status = 400, description = "A malformed date", body = ErrorBody),
         (status = 401, description = "The data is not public and no one is signed in", body = ErrorBody),
+        (status = 403, description = "The signed-in account may not read this unit", body = ErrorBody),
         (status = 404, description = "No such unit or framework", body = ErrorBody),
     ),
     tag = "read"
 )]
 async fn summary(
     State(state): State<AppState>,
+    viewer: Viewer,
     Path(code): Path<String>,
     Query(params): Query<ViewParams>,
 ) -> Result<Json<SummaryResponse>, ApiError> {
-    state.require_public().await?;
+    state.authorize(&viewer, Action::ReadSummary, &code).await?;
     let as_of = params.as_of(&state).await?;
     let framework = state
         .store
@@ -339,16 +376,18 @@ async fn summary(
         (status = 200, description = "The indicators, in framework order", body = IndicatorsResponse),
         (status = 400, description = "A malformed date", body = ErrorBody),
         (status = 401, description = "The data is not public and no one is signed in", body = ErrorBody),
+        (status = 403, description = "The signed-in account may not read this unit", body = ErrorBody),
         (status = 404, description = "No such unit or framework", body = ErrorBody),
     ),
     tag = "read"
 )]
 async fn indicators(
     State(state): State<AppState>,
+    viewer: Viewer,
     Path(code): Path<String>,
     Query(params): Query<ViewParams>,
 ) -> Result<Json<IndicatorsResponse>, ApiError> {
-    state.require_public().await?;
+    state.authorize(&viewer, Action::ReadSummary, &code).await?;
     let as_of = params.as_of(&state).await?;
     let framework = state
         .store

@@ -1,6 +1,66 @@
 //! Puts the Sầm Sơn 2022 demo dataset (`tiendo-demo`) into a store.
 
-use tiendo_storage::{Actor, NewObservation, Result, Store, settings};
+use tiendo_domain::access::Role;
+use tiendo_storage::{Actor, NewObservation, NewUser, Result, Store, grant, settings};
+
+use crate::auth::hash_password;
+
+/// The demo's password for every demo account. Demo only: never reuse it elsewhere.
+pub const DEMO_PASSWORD: &str = "demo";
+
+/// The demo accounts: username, display name, organisation, role, unit.
+pub const DEMO_ACCOUNTS: [(&str, &str, Option<&str>, Role, Option<&str>); 8] = [
+    ("admin", "Quản trị hệ thống", None, Role::Admin, None),
+    (
+        "samson",
+        "Ban Chỉ đạo CĐS Thành phố Sầm Sơn",
+        Some("Ban Chỉ đạo chuyển đổi số thành phố"),
+        Role::Steering,
+        Some("382"),
+    ),
+    (
+        "bacson",
+        "Công chức phụ trách CĐS Phường Bắc Sơn",
+        None,
+        Role::Officer,
+        Some("14833"),
+    ),
+    (
+        "quangtien",
+        "Công chức phụ trách CĐS Phường Quảng Tiến",
+        None,
+        Role::Officer,
+        Some("14842"),
+    ),
+    (
+        "vhtt",
+        "Phòng Văn hóa - Thông tin",
+        Some("Phòng Văn hóa - Thông tin"),
+        Role::Member,
+        Some("382"),
+    ),
+    (
+        "vinaphone",
+        "VNPT VinaPhone Thanh Hóa",
+        Some("VNPT VinaPhone"),
+        Role::Member,
+        Some("382"),
+    ),
+    (
+        "viettel",
+        "Viettel Thanh Hóa",
+        Some("Viettel"),
+        Role::Member,
+        Some("382"),
+    ),
+    (
+        "tinh",
+        "Sở Thông tin và Truyền thông Thanh Hóa",
+        Some("Sở Thông tin và Truyền thông"),
+        Role::Appraiser,
+        Some("38"),
+    ),
+];
 
 /// Empties the store and loads the demo: units, the framework, the exclusion, a year of
 /// figures; opens the read views to the public, on the meeting day, at the city.
@@ -32,6 +92,20 @@ pub async fn load(store: &Store) -> Result<LoadedDemo> {
     let recorded = store
         .record_observations(&framework, &figures, &actor)
         .await?;
+    for (username, display_name, organisation, role, unit) in DEMO_ACCOUNTS {
+        store
+            .create_user(
+                &NewUser {
+                    username: username.into(),
+                    display_name: display_name.into(),
+                    organisation: organisation.map(Into::into),
+                    password_hash: hash_password(DEMO_PASSWORD),
+                    grants: vec![grant(role, unit)],
+                },
+                &actor,
+            )
+            .await?;
+    }
     for (key, value) in [
         (settings::PUBLIC_DASHBOARD, "true"),
         (settings::ILLUSTRATIVE, "true"),
@@ -43,7 +117,7 @@ pub async fn load(store: &Store) -> Result<LoadedDemo> {
     Ok(LoadedDemo {
         units: units.len(),
         indicators: tiendo_demo::framework().indicators.len(),
-        figures: recorded,
+        figures: recorded.len(),
     })
 }
 

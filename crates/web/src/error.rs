@@ -18,6 +18,23 @@ pub enum AppError {
         en: String,
     },
     SignInRequired,
+    /// Wrong credentials or token.
+    Unauthorized {
+        vi: String,
+        en: String,
+    },
+    /// Signed in, but not allowed.
+    Forbidden {
+        vi: String,
+        en: String,
+    },
+    /// Too many failed sign-ins; wait.
+    TooManyAttempts,
+    /// Someone else saved first; nothing was overwritten.
+    Conflict {
+        vi: String,
+        en: String,
+    },
     /// Details go to the log, never to the reader.
     Internal(String),
 }
@@ -34,20 +51,31 @@ impl AppError {
         match self {
             AppError::NotFound { .. } => StatusCode::NOT_FOUND,
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            AppError::SignInRequired => StatusCode::UNAUTHORIZED,
+            AppError::SignInRequired | AppError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            AppError::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     pub fn message(&self, lang: Lang) -> String {
         match self {
-            AppError::NotFound { vi, en } | AppError::BadRequest { vi, en } => {
-                lang.pick(vi, en).to_string()
-            }
+            AppError::NotFound { vi, en }
+            | AppError::BadRequest { vi, en }
+            | AppError::Unauthorized { vi, en }
+            | AppError::Forbidden { vi, en }
+            | AppError::Conflict { vi, en } => lang.pick(vi, en).to_string(),
             AppError::SignInRequired => lang
                 .pick(
                     "Cần đăng nhập: dữ liệu này không được công khai",
                     "Sign-in required: this data is not public",
+                )
+                .into(),
+            AppError::TooManyAttempts => lang
+                .pick(
+                    "Đăng nhập sai quá nhiều lần; hãy đợi 15 phút rồi thử lại",
+                    "Too many failed sign-ins; wait 15 minutes and try again",
                 )
                 .into(),
             AppError::Internal(_) => lang
@@ -71,6 +99,7 @@ impl From<StorageError> for AppError {
         match e {
             StorageError::NotFound { vi, en } => AppError::NotFound { vi, en },
             StorageError::Invalid { vi, en } => AppError::BadRequest { vi, en },
+            StorageError::Conflict { vi, en } => AppError::Conflict { vi, en },
             other => AppError::Internal(other.to_string()),
         }
     }
@@ -79,6 +108,13 @@ impl From<StorageError> for AppError {
 impl From<askama::Error> for AppError {
     fn from(e: askama::Error) -> Self {
         AppError::Internal(format!("template: {e}"))
+    }
+}
+
+/// Outside a handler that says otherwise (e.g. an extractor's rejection), errors answer as JSON.
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        ApiError(self).into_response()
     }
 }
 

@@ -2,7 +2,9 @@
 //! `/api/openapi.json`), the server-rendered pages, and the static assets built into the binary.
 
 mod api;
+pub mod auth;
 pub mod demo;
+mod entry_api;
 mod error;
 mod pages;
 mod query;
@@ -38,19 +40,6 @@ impl AppState {
         Ok(configured
             .and_then(|d| d.parse().ok())
             .unwrap_or_else(today))
-    }
-
-    /// The read API and pages are open to everyone only when the dataset says so.
-    async fn require_public(&self) -> Result<(), AppError> {
-        match self
-            .store
-            .setting(settings::PUBLIC_DASHBOARD)
-            .await?
-            .as_deref()
-        {
-            Some("true") => Ok(()),
-            _ => Err(AppError::SignInRequired),
-        }
     }
 }
 
@@ -99,11 +88,14 @@ pub async fn bind(
     let bound = listener.local_addr()?;
     let app = router(AppState { store });
     let server = async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
     };
     Ok((bound, server))
 }

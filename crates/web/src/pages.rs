@@ -5,14 +5,16 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use tiendo_domain::{Counts, Date, Lang, Status, Unit};
 use tiendo_storage::{IndicatorRow, settings};
 
+use crate::auth::Viewer;
 use crate::query::ViewParams;
 use crate::{AppError, AppState};
+use tiendo_domain::access::Action;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -249,10 +251,10 @@ async fn unit_page(
     State(state): State<AppState>,
     Path(code): Path<String>,
     Query(params): Query<ViewParams>,
-    headers: HeaderMap,
+    viewer: Viewer,
 ) -> Result<Response, PageError> {
     let lang = params.lang();
-    let page = build_unit_page(&state, &code, &params, lang)
+    let page = build_unit_page(&state, &viewer, &code, &params, lang)
         .await
         .map_err(|e| PageError(e, lang))?;
     let html = page.render().map_err(|e| PageError(e.into(), lang))?;
@@ -261,17 +263,17 @@ async fn unit_page(
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    let _ = headers;
     Ok(response)
 }
 
 async fn build_unit_page(
     state: &AppState,
+    viewer: &Viewer,
     code: &str,
     params: &ViewParams,
     lang: Lang,
 ) -> Result<UnitPage, AppError> {
-    state.require_public().await?;
+    state.authorize(viewer, Action::ReadSummary, code).await?;
     let as_of = params.as_of(state).await?;
     let store = &state.store;
     let framework = store
