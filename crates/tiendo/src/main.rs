@@ -256,9 +256,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "Tài khoản minh họa (chỉ dùng cho demo) / demo-only accounts, password «{}»:",
                 tiendo_web::demo::DEMO_PASSWORD
             );
-            for (username, name, _, role, unit) in tiendo_web::demo::DEMO_ACCOUNTS {
-                let unit = unit.map(|u| format!(" @ {u}")).unwrap_or_default();
-                println!("  {username:<10} {role}{unit} — {name}");
+            for a in tiendo_web::demo::DEMO_ACCOUNTS {
+                let unit = a.unit.map(|u| format!(" @ {u}")).unwrap_or_default();
+                println!("  {:<10} {}{unit} — {}", a.username, a.role, a.display_name);
             }
             if !load_only {
                 serve(store, &addr).await?;

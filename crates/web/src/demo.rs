@@ -8,58 +8,73 @@ use crate::auth::hash_password;
 /// The demo's password for every demo account. Demo only: never reuse it elsewhere.
 pub const DEMO_PASSWORD: &str = "demo";
 
-/// The demo accounts: username, display name, organisation, role, unit.
-pub const DEMO_ACCOUNTS: [(&str, &str, Option<&str>, Role, Option<&str>); 8] = [
-    ("admin", "Quản trị hệ thống", None, Role::Admin, None),
-    (
-        "samson",
-        "Ban Chỉ đạo CĐS Thành phố Sầm Sơn",
-        Some("Ban Chỉ đạo chuyển đổi số thành phố"),
-        Role::Steering,
-        Some("382"),
-    ),
-    (
-        "bacson",
-        "Công chức phụ trách CĐS Phường Bắc Sơn",
-        None,
-        Role::Officer,
-        Some("14833"),
-    ),
-    (
-        "quangtien",
-        "Công chức phụ trách CĐS Phường Quảng Tiến",
-        None,
-        Role::Officer,
-        Some("14842"),
-    ),
-    (
-        "vhtt",
-        "Phòng Văn hóa - Thông tin",
-        Some("Phòng Văn hóa - Thông tin"),
-        Role::Member,
-        Some("382"),
-    ),
-    (
-        "vinaphone",
-        "VNPT VinaPhone Thanh Hóa",
-        Some("VNPT VinaPhone"),
-        Role::Member,
-        Some("382"),
-    ),
-    (
-        "viettel",
-        "Viettel Thanh Hóa",
-        Some("Viettel"),
-        Role::Member,
-        Some("382"),
-    ),
-    (
-        "tinh",
-        "Sở Thông tin và Truyền thông Thanh Hóa",
-        Some("Sở Thông tin và Truyền thông"),
-        Role::Appraiser,
-        Some("38"),
-    ),
+/// A demo account; every one has the password [`DEMO_PASSWORD`].
+pub struct DemoAccount {
+    pub username: &'static str,
+    pub display_name: &'static str,
+    pub organisation: Option<&'static str>,
+    pub role: Role,
+    pub unit: Option<&'static str>,
+}
+
+/// The demo accounts, as the seed's meeting needs them.
+pub const DEMO_ACCOUNTS: [DemoAccount; 8] = [
+    DemoAccount {
+        username: "admin",
+        display_name: "Quản trị hệ thống",
+        organisation: None,
+        role: Role::Admin,
+        unit: None,
+    },
+    DemoAccount {
+        username: "samson",
+        display_name: "Ban Chỉ đạo CĐS Thành phố Sầm Sơn",
+        organisation: Some("Ban Chỉ đạo chuyển đổi số thành phố"),
+        role: Role::Steering,
+        unit: Some("382"),
+    },
+    DemoAccount {
+        username: "bacson",
+        display_name: "Công chức phụ trách CĐS Phường Bắc Sơn",
+        organisation: None,
+        role: Role::Officer,
+        unit: Some("14833"),
+    },
+    DemoAccount {
+        username: "quangtien",
+        display_name: "Công chức phụ trách CĐS Phường Quảng Tiến",
+        organisation: None,
+        role: Role::Officer,
+        unit: Some("14842"),
+    },
+    DemoAccount {
+        username: "vhtt",
+        display_name: "Phòng Văn hóa - Thông tin",
+        organisation: Some("Phòng Văn hóa - Thông tin"),
+        role: Role::Member,
+        unit: Some("382"),
+    },
+    DemoAccount {
+        username: "vinaphone",
+        display_name: "VNPT VinaPhone Thanh Hóa",
+        organisation: Some("VNPT VinaPhone"),
+        role: Role::Member,
+        unit: Some("382"),
+    },
+    DemoAccount {
+        username: "viettel",
+        display_name: "Viettel Thanh Hóa",
+        organisation: Some("Viettel"),
+        role: Role::Member,
+        unit: Some("382"),
+    },
+    DemoAccount {
+        username: "tinh",
+        display_name: "Sở Thông tin và Truyền thông Thanh Hóa",
+        organisation: Some("Sở Thông tin và Truyền thông"),
+        role: Role::Appraiser,
+        unit: Some("38"),
+    },
 ];
 
 /// Empties the store and loads the demo: units, the framework, the exclusion, a year of
@@ -92,15 +107,15 @@ pub async fn load(store: &Store) -> Result<LoadedDemo> {
     let recorded = store
         .record_observations(&framework, &figures, &actor)
         .await?;
-    for (username, display_name, organisation, role, unit) in DEMO_ACCOUNTS {
+    for account in DEMO_ACCOUNTS {
         store
             .create_user(
                 &NewUser {
-                    username: username.into(),
-                    display_name: display_name.into(),
-                    organisation: organisation.map(Into::into),
+                    username: account.username.into(),
+                    display_name: account.display_name.into(),
+                    organisation: account.organisation.map(Into::into),
                     password_hash: hash_password(DEMO_PASSWORD),
-                    grants: vec![grant(role, unit)],
+                    grants: vec![grant(account.role, account.unit)],
                 },
                 &actor,
             )
