@@ -6,6 +6,7 @@ pub mod auth;
 pub mod demo;
 mod entry_api;
 mod error;
+mod forms;
 mod pages;
 mod query;
 
@@ -55,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .merge(api::routes())
         .merge(pages::routes())
+        .merge(forms::routes())
         .fallback(pages::not_found)
         .with_state(state)
         .layer(CompressionLayer::new())

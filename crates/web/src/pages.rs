@@ -36,7 +36,7 @@ async fn stylesheet() -> impl IntoResponse {
 }
 
 /// An error shown as a page in the reader's language.
-pub(crate) struct PageError(AppError, Lang);
+pub(crate) struct PageError(pub(crate) AppError, pub(crate) Lang);
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
@@ -45,6 +45,8 @@ impl IntoResponse for PageError {
         let status = self.0.status();
         let page = ErrorPage {
             lang,
+            signed_in: None,
+            csrf: String::new(),
             title: match status {
                 StatusCode::NOT_FOUND => lang.pick("Không tìm thấy", "Not found"),
                 StatusCode::BAD_REQUEST => lang.pick("Yêu cầu không hợp lệ", "Bad request"),
@@ -65,6 +67,8 @@ impl IntoResponse for PageError {
 #[template(path = "error.html")]
 struct ErrorPage {
     lang: Lang,
+    signed_in: Option<String>,
+    csrf: String,
     title: &'static str,
     status: u16,
     message: String,
@@ -207,6 +211,12 @@ struct IndicatorGroupView {
 #[template(path = "unit.html")]
 struct UnitPage {
     lang: Lang,
+    signed_in: Option<String>,
+    csrf: String,
+    /// Whether the viewer may enter figures for this unit (shows the link to the form).
+    can_enter: bool,
+    /// Whether the viewer may read the figures' history (links each indicator to it).
+    can_read: bool,
     illustrative: bool,
     unit_name: String,
     unit_kind: &'static str,
@@ -289,8 +299,20 @@ async fn build_unit_page(
         Lang::Vi => Lang::En,
         Lang::En => Lang::Vi,
     };
+    let can_enter = state
+        .authorize(viewer, Action::EnterData, code)
+        .await
+        .is_ok();
+    let can_read = state
+        .authorize(viewer, Action::ReadData, code)
+        .await
+        .is_ok();
     Ok(UnitPage {
         lang,
+        signed_in: viewer.user.as_ref().map(|u| u.username.clone()),
+        csrf: viewer.csrf.clone().unwrap_or_default(),
+        can_enter,
+        can_read,
         illustrative,
         unit_name: unit.name.clone(),
         unit_kind: unit.kind.label(lang),

@@ -1,0 +1,630 @@
+//! Pages for signed-in work: sign-in and sign-out, the data-entry form, and an indicator's
+//! figures with its change log (also as CSV).
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Form, Router};
+use serde::Deserialize;
+use tiendo_domain::access::Action;
+use tiendo_domain::{Date, Figure, Lang, Measure, Status};
+use tiendo_storage::{AuditEntry, NewObservation};
+
+use crate::auth::{Viewer, secret_hash, secure_cookies, session_cookie};
+use crate::entry_api::figure_from_input;
+use crate::pages::PageError;
+use crate::query::ViewParams;
+use crate::{AppError, AppState, today};
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_page).post(login_submit))
+        .route("/logout", axum::routing::post(logout_submit))
+        .route("/units/{code}/entry", get(entry_page).post(entry_submit))
+        .route("/units/{code}/indicators/{indicator}", get(history_page))
+        .route(
+            "/units/{code}/indicators/{indicator}/audit.csv",
+            get(audit_csv),
+        )
+}
+
+fn html<T: Template>(status: StatusCode, page: &T, lang: Lang) -> Result<Response, PageError> {
+    let body = page.render().map_err(|e| PageError(e.into(), lang))?;
+    Ok((status, [(header::CACHE_CONTROL, "no-store")], Html(body)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    lang: Lang,
+    signed_in: Option<String>,
+    csrf: String,
+    error: Option<String>,
+    next: String,
+    username: String,
+}
+
+#[derive(Deserialize, Default)]
+struct LoginQuery {
+    next: Option<String>,
+    lang: Option<String>,
+}
+
+fn lang_of(code: Option<&str>) -> Lang {
+    code.and_then(|l| l.parse().ok()).unwrap_or_default()
+}
+
+/// Only paths on this site: never an open redirect.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+async fn login_page(Query(q): Query<LoginQuery>, viewer: Viewer) -> Result<Response, PageError> {
+    let lang = lang_of(q.lang.as_deref());
+    let page = LoginPage {
+        lang,
+        signed_in: viewer.user.map(|u| u.username),
+        csrf: viewer.csrf.unwrap_or_default(),
+        error: None,
+        next: safe_next(q.next.as_deref()),
+        username: String::new(),
+    };
+    html(StatusCode::OK, &page, lang)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+    next: Option<String>,
+    lang: Option<String>,
+}
+
+async fn login_submit(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, PageError> {
+    let lang = lang_of(form.lang.as_deref());
+    match state
+        .sign_in(&form.username, &form.password, &viewer.address)
+        .await
+    {
+        Ok((user, token, _)) => {
+            if form.lang.is_some() {
+                state
+                    .store
+                    .set_user_lang(user.id, lang)
+                    .await
+                    .map_err(|e| PageError(e.into(), lang))?;
+            }
+            let mut response = Redirect::to(&safe_next(form.next.as_deref())).into_response();
+            response.headers_mut().insert(
+                header::SET_COOKIE,
+                session_cookie(Some(&token), secure_cookies(&headers)),
+            );
+            Ok(response)
+        }
+        Err(e @ (AppError::Unauthorized { .. } | AppError::TooManyAttempts)) => {
+            let page = LoginPage {
+                lang,
+                signed_in: None,
+                csrf: String::new(),
+                error: Some(e.message(lang)),
+                next: safe_next(form.next.as_deref()),
+                username: form.username,
+            };
+            html(e.status(), &page, lang)
+        }
+        Err(e) => Err(PageError(e, lang)),
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: Option<String>,
+}
+
+async fn logout_submit(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    let lang = viewer.user.as_ref().map(|u| u.lang).unwrap_or_default();
+    viewer
+        .check_csrf(&headers, form.csrf.as_deref())
+        .map_err(|e| PageError(e, lang))?;
+    if let Some(token) = &viewer.session {
+        state
+            .store
+            .end_session(&secret_hash(token), &viewer.actor())
+            .await
+            .map_err(|e| PageError(e.into(), lang))?;
+    }
+    let mut response = Redirect::to("/").into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        session_cookie(None, secure_cookies(&headers)),
+    );
+    Ok(response)
+}
+
+/// One indicator's row of the entry form: where it stands, and what was typed.
+struct EntryRow {
+    code: String,
+    name: String,
+    target: String,
+    measure: &'static str,
+    status: &'static str,
+    status_label: &'static str,
+    icon: &'static str,
+    current: String,
+    reason: String,
+    value: String,
+    numerator: String,
+    denominator: String,
+    date: String,
+    planned_by: String,
+    note: String,
+    error: Option<String>,
+}
+
+struct EntryGroup {
+    name: String,
+    rows: Vec<EntryRow>,
+}
+
+#[derive(Template)]
+#[template(path = "entry.html")]
+struct EntryPage {
+    lang: Lang,
+    signed_in: Option<String>,
+    csrf: String,
+    unit_code: String,
+    unit_name: String,
+    as_of: String,
+    as_of_dmy: String,
+    today: String,
+    saved: Option<String>,
+    errors: Vec<String>,
+    groups: Vec<EntryGroup>,
+}
+
+#[derive(Deserialize, Default)]
+struct EntryQuery {
+    lang: Option<String>,
+    saved: Option<usize>,
+}
+
+/// Builds the form for `code` as of the dataset's date, with what was typed (if any) and the
+/// errors per indicator.
+async fn build_entry(
+    state: &AppState,
+    viewer: &Viewer,
+    code: &str,
+    lang: Lang,
+    typed: &HashMap<String, String>,
+    row_errors: &HashMap<String, String>,
+) -> Result<EntryPage, AppError> {
+    let as_of = ViewParams::default().as_of(state).await?;
+    let framework = state.store.framework_ref(None, Some(as_of)).await?;
+    let unit = state.store.unit(code).await?;
+    let rows = state.store.unit_indicators(code, &framework, as_of).await?;
+    let default_date = as_of.min(today()).to_string();
+    let field = |prefix: &str, code: &str| {
+        typed
+            .get(&format!("{prefix}.{code}"))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let mut groups: Vec<EntryGroup> = Vec::new();
+    for r in rows
+        .into_iter()
+        .filter(|r| r.status != Status::NotApplicable)
+    {
+        let i = &r.indicator;
+        let date = field("d", &i.code);
+        let row = EntryRow {
+            name: lang.pick(&i.name, &i.name_en).to_string(),
+            target: i.target.describe(i.measure, lang),
+            measure: i.measure.code(),
+            status: r.status.code(),
+            status_label: r.status.label(lang),
+            icon: match r.status {
+                Status::Achieved => "✓",
+                Status::InProgress => "◐",
+                Status::NotAchieved => "✗",
+                Status::NoData => "?",
+                Status::NotApplicable => "–",
+            },
+            current: r
+                .latest
+                .as_ref()
+                .map(|o| {
+                    format!(
+                        "{} ({})",
+                        o.figure.describe(i.measure, i.count_unit_in(lang), lang),
+                        o.observed_on.dmy()
+                    )
+                })
+                .unwrap_or_else(|| lang.pick("chưa có số liệu", "no figure yet").into()),
+            reason: r.reason.get(lang).to_string(),
+            value: field("v", &i.code),
+            numerator: field("n", &i.code),
+            denominator: field("m", &i.code),
+            date: if date.is_empty() {
+                default_date.clone()
+            } else {
+                date
+            },
+            planned_by: field("p", &i.code),
+            note: field("note", &i.code),
+            error: row_errors.get(&i.code).cloned(),
+            code: i.code.clone(),
+        };
+        let group = lang.pick(&r.group.name, &r.group.name_en);
+        match groups.last_mut() {
+            Some(g) if g.name == group => g.rows.push(row),
+            _ => groups.push(EntryGroup {
+                name: group.to_string(),
+                rows: vec![row],
+            }),
+        }
+    }
+    Ok(EntryPage {
+        lang,
+        signed_in: viewer.user.as_ref().map(|u| u.username.clone()),
+        csrf: viewer.csrf.clone().unwrap_or_default(),
+        unit_code: unit.code,
+        unit_name: unit.name,
+        as_of: as_of.to_string(),
+        as_of_dmy: as_of.dmy(),
+        today: today().to_string(),
+        saved: None,
+        errors: Vec::new(),
+        groups,
+    })
+}
+
+async fn entry_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(code): Path<String>,
+    Query(q): Query<EntryQuery>,
+) -> Result<Response, PageError> {
+    let lang = lang_of(q.lang.as_deref());
+    let fail = |e: AppError| PageError(e, lang);
+    if viewer.user.is_none() {
+        return Ok(Redirect::to(&format!("/login?next=/units/{code}/entry")).into_response());
+    }
+    state
+        .authorize(&viewer, Action::EnterData, &code)
+        .await
+        .map_err(fail)?;
+    let mut page = build_entry(
+        &state,
+        &viewer,
+        &code,
+        lang,
+        &HashMap::new(),
+        &HashMap::new(),
+    )
+    .await
+    .map_err(fail)?;
+    page.saved = q.saved.map(|n| match lang {
+        Lang::Vi => format!("Đã lưu {n} số liệu; trạng thái bên dưới đã được tính lại."),
+        Lang::En => format!("Saved {n} figure(s); the statuses below are recomputed."),
+    });
+    html(StatusCode::OK, &page, lang)
+}
+
+async fn entry_submit(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    Query(q): Query<EntryQuery>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let lang = lang_of(q.lang.as_deref());
+    let fail = |e: AppError| PageError(e, lang);
+    state
+        .authorize(&viewer, Action::EnterData, &code)
+        .await
+        .map_err(fail)?;
+    let typed: HashMap<String, String> = fields
+        .into_iter()
+        .map(|(k, v)| (k, v.trim().to_string()))
+        .collect();
+    viewer
+        .check_csrf(&headers, typed.get("csrf").map(String::as_str))
+        .map_err(fail)?;
+    let as_of = ViewParams::default().as_of(&state).await.map_err(fail)?;
+    let framework = state
+        .store
+        .framework_ref(None, Some(as_of))
+        .await
+        .map_err(|e| fail(e.into()))?;
+    let rules = state
+        .store
+        .framework(&framework)
+        .await
+        .map_err(|e| fail(e.into()))?;
+    let get = |prefix: &str, code: &str| {
+        typed
+            .get(&format!("{prefix}.{code}"))
+            .map(String::as_str)
+            .unwrap_or("")
+    };
+
+    let mut row_errors: HashMap<String, String> = HashMap::new();
+    let mut items = Vec::new();
+    for indicator in &rules.indicators {
+        let c = indicator.code.as_str();
+        let (value, numerator, denominator) = (get("v", c), get("n", c), get("m", c));
+        if value.is_empty() && numerator.is_empty() && denominator.is_empty() {
+            continue;
+        }
+        let parsed = (|| -> Result<NewObservation, AppError> {
+            let int = |field: &str, text: &str| -> Result<Option<i64>, AppError> {
+                if text.is_empty() {
+                    return Ok(None);
+                }
+                text.replace(['.', ' '], "").parse().map(Some).map_err(|_| {
+                    AppError::bad_request(
+                        format!("{field} «{text}» phải là số nguyên"),
+                        format!("{field} «{text}» must be a whole number"),
+                    )
+                })
+            };
+            let figure: Figure = figure_from_input(
+                indicator,
+                (!value.is_empty())
+                    .then(|| serde_json::Value::String(value.to_string()))
+                    .as_ref(),
+                int(lang.pick("Tử số", "Numerator"), numerator)?,
+                int(lang.pick("Mẫu số", "Denominator"), denominator)?,
+            )?;
+            let date_text = get("d", c);
+            let observed_on: Date = date_text.parse().map_err(|_| {
+                AppError::bad_request(
+                    format!("ngày «{date_text}» không hợp lệ"),
+                    format!("the date «{date_text}» is not valid"),
+                )
+            })?;
+            if observed_on > today() {
+                return Err(AppError::bad_request(
+                    format!("ngày {} ở tương lai", observed_on.dmy()),
+                    format!("{} is in the future", observed_on.dmy()),
+                ));
+            }
+            let plan = get("p", c);
+            let planned_by = if plan.is_empty() || indicator.measure != Measure::YesNo {
+                None
+            } else {
+                Some(plan.parse::<Date>().map_err(|_| {
+                    AppError::bad_request(
+                        format!("ngày kế hoạch «{plan}» không hợp lệ"),
+                        format!("the plan date «{plan}» is not valid"),
+                    )
+                })?)
+            };
+            Ok(NewObservation {
+                unit_code: code.clone(),
+                indicator_code: indicator.code.clone(),
+                observation: tiendo_domain::Observation {
+                    observed_on,
+                    figure,
+                    planned_by,
+                    note: get("note", c).to_string(),
+                },
+            })
+        })();
+        match parsed {
+            Ok(item) => items.push(item),
+            Err(e) => {
+                row_errors.insert(indicator.code.clone(), e.message(lang));
+            }
+        }
+    }
+
+    let mut errors = Vec::new();
+    if items.is_empty() && row_errors.is_empty() {
+        errors.push(
+            lang.pick("Chưa điền số liệu nào.", "No figure was filled in.")
+                .to_string(),
+        );
+    }
+    if errors.is_empty() && row_errors.is_empty() {
+        match state
+            .store
+            .record_observations(&framework, &items, &viewer.actor())
+            .await
+        {
+            Ok(ids) => {
+                let lang_q = if lang == Lang::En { "&lang=en" } else { "" };
+                return Ok(Redirect::to(&format!(
+                    "/units/{code}/entry?saved={}{lang_q}",
+                    ids.len()
+                ))
+                .into_response());
+            }
+            Err(e) => errors.push(AppError::from(e).message(lang)),
+        }
+    }
+    for (code, message) in &row_errors {
+        errors.push(format!("{code}: {message}"));
+    }
+    errors.sort();
+    let mut page = build_entry(&state, &viewer, &code, lang, &typed, &row_errors)
+        .await
+        .map_err(fail)?;
+    page.errors = errors;
+    html(StatusCode::UNPROCESSABLE_ENTITY, &page, lang)
+}
+
+struct FigureLine {
+    id: i64,
+    date: String,
+    value: String,
+    note: String,
+    by: String,
+    version: i64,
+}
+
+#[derive(Template)]
+#[template(path = "history.html")]
+struct HistoryPage {
+    lang: Lang,
+    signed_in: Option<String>,
+    csrf: String,
+    unit_code: String,
+    unit_name: String,
+    indicator_code: String,
+    indicator_name: String,
+    target: String,
+    figures: Vec<FigureLine>,
+    audit: Vec<AuditEntry>,
+}
+
+async fn history_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((code, indicator)): Path<(String, String)>,
+    Query(params): Query<ViewParams>,
+) -> Result<Response, PageError> {
+    let lang = params.lang();
+    let fail = |e: AppError| PageError(e, lang);
+    state
+        .authorize(&viewer, Action::ReadData, &code)
+        .await
+        .map_err(fail)?;
+    let as_of = params.as_of(&state).await.map_err(fail)?;
+    let framework = state
+        .store
+        .framework_ref(params.framework.as_deref(), Some(as_of))
+        .await
+        .map_err(|e| fail(e.into()))?;
+    let rules = state
+        .store
+        .framework(&framework)
+        .await
+        .map_err(|e| fail(e.into()))?;
+    let ind = rules.indicator(&indicator).ok_or_else(|| {
+        fail(AppError::NotFound {
+            vi: format!("không có chỉ tiêu «{indicator}»"),
+            en: format!("no indicator «{indicator}»"),
+        })
+    })?;
+    let unit = state.store.unit(&code).await.map_err(|e| fail(e.into()))?;
+    let history = state
+        .store
+        .history(&framework, &code, &indicator)
+        .await
+        .map_err(|e| fail(e.into()))?;
+    let audit = state
+        .store
+        .audit_trail(&code, Some(&indicator), 500)
+        .await
+        .map_err(|e| fail(e.into()))?;
+    let page = HistoryPage {
+        lang,
+        signed_in: viewer.user.as_ref().map(|u| u.username.clone()),
+        csrf: viewer.csrf.clone().unwrap_or_default(),
+        unit_code: unit.code,
+        unit_name: unit.name,
+        indicator_code: ind.code.clone(),
+        indicator_name: lang.pick(&ind.name, &ind.name_en).to_string(),
+        target: ind.target.describe(ind.measure, lang),
+        figures: history
+            .into_iter()
+            .map(|r| FigureLine {
+                id: r.id,
+                date: r.observation.observed_on.dmy(),
+                value: r
+                    .observation
+                    .figure
+                    .describe(ind.measure, ind.count_unit_in(lang), lang),
+                note: r.observation.note,
+                by: r
+                    .recorded_by
+                    .unwrap_or_else(|| lang.pick("hệ thống", "system").into()),
+                version: r.version,
+            })
+            .collect(),
+        audit,
+    };
+    html(StatusCode::OK, &page, lang)
+}
+
+/// The change log of one indicator for one unit as CSV (UTF-8 with a byte-order mark, so that
+/// spreadsheet programs show the diacritics).
+async fn audit_csv(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((code, indicator)): Path<(String, String)>,
+) -> Result<Response, crate::error::ApiError> {
+    state.authorize(&viewer, Action::ReadData, &code).await?;
+    let entries = state
+        .store
+        .audit_trail(&code, Some(&indicator), i64::MAX)
+        .await?;
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let io = |e: csv::Error| AppError::Internal(format!("csv: {e}"));
+    writer
+        .write_record([
+            "at",
+            "username",
+            "address",
+            "action",
+            "unit_code",
+            "indicator_code",
+            "old_value",
+            "new_value",
+        ])
+        .map_err(io)?;
+    for e in entries.iter().rev() {
+        writer
+            .write_record([
+                e.at.as_str(),
+                &e.username,
+                e.address.as_deref().unwrap_or(""),
+                &e.action,
+                e.unit_code.as_deref().unwrap_or(""),
+                e.indicator_code.as_deref().unwrap_or(""),
+                e.old_value.as_deref().unwrap_or(""),
+                e.new_value.as_deref().unwrap_or(""),
+            ])
+            .map_err(io)?;
+    }
+    let mut body = "\u{feff}".as_bytes().to_vec();
+    body.extend(
+        writer
+            .into_inner()
+            .map_err(|e| AppError::Internal(format!("csv: {e}")))?,
+    );
+    let filename = format!("audit-{code}-{indicator}.csv").replace(
+        |c: char| !c.is_ascii_alphanumeric() && c != '-' && c != '.',
+        "_",
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
