@@ -12,6 +12,8 @@
 mod conn;
 mod accounts;
 mod derive;
+mod evidence;
+mod files;
 mod frameworks;
 mod observations;
 mod reads;
@@ -29,6 +31,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use tiendo_domain::Framework;
 
 pub use accounts::{Actor, AuditEntry, NewUser, User, grant};
+pub use evidence::{Evidence, EvidenceItem};
+pub use files::{FileStore, StoredFile};
 pub use frameworks::FrameworkRef;
 pub use observations::NewObservation;
 pub use reads::{GroupSummary, IndicatorRow, Summary, UnitCounts};

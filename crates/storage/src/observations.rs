@@ -9,6 +9,7 @@ use tiendo_domain::{Figure, Measure, Observation, UnitKind};
 use crate::accounts::audit;
 use crate::conn::{CHUNK_ROWS, Conn, placeholders};
 use crate::derive::{OBSERVATION_COLUMNS, ObservationRow, in_list, refresh};
+use crate::evidence::EvidenceItem;
 use crate::{Actor, FrameworkRef, Result, StorageError, Store};
 
 /// A figure to record, naming its unit and indicator by code.
@@ -136,6 +137,19 @@ impl Store {
         &self,
         framework: &FrameworkRef,
         items: &[NewObservation],
+        actor: &Actor,
+    ) -> Result<Vec<i64>> {
+        self.record_observations_with_evidence(framework, items, &[], actor)
+            .await
+    }
+
+    /// As [`Store::record_observations`], with `evidence[i]` attached to `items[i]` (an empty
+    /// slice attaches nothing), in the same transaction: a bad piece of evidence writes nothing.
+    pub async fn record_observations_with_evidence(
+        &self,
+        framework: &FrameworkRef,
+        items: &[NewObservation],
+        evidence: &[Vec<EvidenceItem>],
         actor: &Actor,
     ) -> Result<Vec<i64>> {
         let rules = self.framework(framework).await?;
@@ -279,6 +293,17 @@ impl Store {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
+        for ((id, pieces), item) in ids.iter().zip(evidence).zip(items) {
+            crate::evidence::insert(
+                &mut tx.conn(),
+                *id,
+                &item.unit_code,
+                &item.indicator_code,
+                pieces,
+                actor,
+            )
+            .await?;
+        }
         refresh(
             &mut tx.conn(),
             framework.id,

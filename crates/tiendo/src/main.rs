@@ -10,7 +10,9 @@ use tiendo_domain::access::Role;
 use tiendo_domain::framework_file::parse_framework;
 use tiendo_domain::unit_list::parse_unit_list;
 use tiendo_domain::{Date, Unit, UnitKind};
-use tiendo_storage::{Actor, DatabaseUrl, NewUser, StorageError, Store, grant, settings};
+use tiendo_storage::{
+    Actor, DatabaseUrl, FileStore, NewUser, StorageError, Store, grant, settings,
+};
 use tiendo_web::auth::{hash_password, new_secret, secret_hash};
 
 /// tiendo: indicator programmes (chương trình chỉ tiêu) across administrative units — figures
@@ -38,6 +40,9 @@ enum Command {
         /// Load the demo and exit without serving.
         #[arg(long)]
         load_only: bool,
+        /// Directory for evidence files.
+        #[arg(long, default_value = "tiendo-demo-files")]
+        files: PathBuf,
     },
     /// Serve an existing database.
     Serve {
@@ -51,6 +56,9 @@ enum Command {
         /// Address to serve on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,
+        /// Directory for evidence files (shared storage when several instances serve one database).
+        #[arg(long, env = "TIENDO_FILES_DIR", default_value = "tiendo-files")]
+        files: PathBuf,
     },
     /// Bring the database schema up to date.
     Migrate {
@@ -243,6 +251,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             db,
             addr,
             load_only,
+            files,
         } => {
             let store = open(&db).await?;
             let loaded = tiendo_web::demo::load(&store)
@@ -261,10 +270,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("  {:<10} {}{unit} — {}", a.username, a.role, a.display_name);
             }
             if !load_only {
-                serve(store, &addr).await?;
+                serve(store, &files, &addr).await?;
             }
         }
-        Command::Serve { db, addr } => serve(open(&db).await?, &addr).await?,
+        Command::Serve { db, addr, files } => serve(open(&db).await?, &files, &addr).await?,
         Command::Migrate { db } => {
             let url = parse_url(&db)?;
             Store::open(&url).await?;
@@ -384,7 +393,8 @@ async fn open(db: &str) -> anyhow::Result<Store> {
         .with_context(|| format!("opening {url:?}"))
 }
 
-async fn serve(store: Store, addr: &str) -> anyhow::Result<()> {
+async fn serve(store: Store, files: &std::path::Path, addr: &str) -> anyhow::Result<()> {
+    let files = FileStore::local(files)?;
     let addr: SocketAddr = tokio::net::lookup_host(addr)
         .await
         .ok()
@@ -395,7 +405,7 @@ async fn serve(store: Store, addr: &str) -> anyhow::Result<()> {
                  «{addr}» is not an address: write HOST:PORT (e.g. 127.0.0.1:8080)"
             )
         })?;
-    let (bound, server) = tiendo_web::bind(store, addr)
+    let (bound, server) = tiendo_web::bind(store, files, addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     println!("tiendo: http://{bound}/");

@@ -61,7 +61,9 @@ impl utoipa::Modify for Security {
         crate::entry_api::logout,
         crate::entry_api::create_observation,
         crate::entry_api::update_observation,
-        crate::entry_api::list_observations
+        crate::entry_api::list_observations,
+        crate::evidence::upload,
+        crate::evidence::download
     ),
     components(schemas(
         SummaryResponse,
@@ -74,7 +76,9 @@ impl utoipa::Modify for Security {
         IndicatorStatus,
         FigureInfo,
         ReasonInfo,
-        ErrorBody
+        ErrorBody,
+        crate::evidence::EvidenceInput,
+        crate::evidence::UploadedFile
     )),
     modifiers(&Security)
 )]
@@ -287,12 +291,18 @@ pub(crate) struct IndicatorStatus {
     figure: Option<FigureInfo>,
     /// The date of that figure.
     observed_on: Option<String>,
+    /// Pieces of evidence attached to that figure.
+    evidence_count: i64,
+    /// The framework asks for evidence and the figure has none.
+    evidence_needed: bool,
 }
 
-impl From<IndicatorRow> for IndicatorStatus {
-    fn from(r: IndicatorRow) -> Self {
+impl IndicatorStatus {
+    pub(crate) fn new(r: IndicatorRow, evidence_count: i64) -> Self {
         let i = &r.indicator;
         IndicatorStatus {
+            evidence_needed: !i.evidence.is_empty() && r.latest.is_some() && evidence_count == 0,
+            evidence_count,
             value: r.latest.as_ref().map(|o| {
                 o.figure
                     .describe(i.measure, i.count_unit_in(Lang::Vi), Lang::Vi)
@@ -398,10 +408,20 @@ async fn indicators(
         .store
         .unit_indicators(&code, &framework, as_of)
         .await?;
+    let evidence = state
+        .store
+        .evidence_counts(&framework, &code, as_of)
+        .await?;
     Ok(Json(IndicatorsResponse {
         unit: (&unit).into(),
         framework: (&framework).into(),
         as_of: as_of.to_string(),
-        indicators: rows.into_iter().map(Into::into).collect(),
+        indicators: rows
+            .into_iter()
+            .map(|r| {
+                let n = evidence.get(&r.indicator.code).copied().unwrap_or(0);
+                IndicatorStatus::new(r, n)
+            })
+            .collect(),
     }))
 }

@@ -1,7 +1,9 @@
 //! Puts the Sầm Sơn 2022 demo dataset (`tiendo-demo`) into a store.
 
 use tiendo_domain::access::Role;
-use tiendo_storage::{Actor, NewObservation, NewUser, Result, Store, grant, settings};
+use tiendo_storage::{
+    Actor, EvidenceItem, NewObservation, NewUser, Result, Store, grant, settings,
+};
 
 use crate::auth::hash_password;
 
@@ -104,8 +106,31 @@ pub async fn load(store: &Store) -> Result<LoadedDemo> {
             observation: f.observation,
         })
         .collect();
+    // The two wards that reported to the meeting cite the ward's report for each figure.
+    let units = tiendo_demo::units();
+    let evidence: Vec<Vec<EvidenceItem>> = figures
+        .iter()
+        .enumerate()
+        .map(|(n, f)| {
+            let ward = [tiendo_demo::BAC_SON_CODE, tiendo_demo::QUANG_TIEN_CODE]
+                .contains(&f.unit_code.as_str());
+            let name = units
+                .iter()
+                .find(|u| u.code == f.unit_code)
+                .map(|u| u.name.as_str());
+            match (ward, name) {
+                (true, Some(name)) => vec![EvidenceItem::Document {
+                    number: format!("{}/BC-UBND", 100 + n % 400),
+                    date: f.observation.observed_on,
+                    issuer: format!("UBND {name}"),
+                    title: "Báo cáo kết quả thực hiện chỉ tiêu chuyển đổi số".into(),
+                }],
+                _ => Vec::new(),
+            }
+        })
+        .collect();
     let recorded = store
-        .record_observations(&framework, &figures, &actor)
+        .record_observations_with_evidence(&framework, &figures, &evidence, &actor)
         .await?;
     for account in DEMO_ACCOUNTS {
         store

@@ -131,6 +131,9 @@ pub(crate) struct ObservationInput {
     framework: Option<String>,
     /// The version being corrected (required by PUT, ignored by POST).
     version: Option<i64>,
+    /// Evidence for the figure (POST only): files uploaded first, links, cited documents.
+    #[serde(default)]
+    evidence: Vec<crate::evidence::EvidenceInput>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -339,10 +342,11 @@ async fn saved(
         .into_iter()
         .find(|r| r.indicator.code == indicator)
         .ok_or_else(|| AppError::Internal(format!("indicator {indicator} vanished")))?;
+    let evidence = state.store.evidence_counts(framework, code, day).await?;
     Ok(ObservationSaved {
         id,
         version,
-        indicator: row.into(),
+        indicator: IndicatorStatus::new(row, evidence.get(indicator).copied().unwrap_or(0)),
         counts: summary.counts.into(),
     })
 }
@@ -367,15 +371,17 @@ pub(crate) async fn create_observation(
     viewer.check_csrf(&headers, None)?;
     let checked = check_input(&state, &input).await?;
     let indicator = input.indicator.trim().to_string();
+    let evidence = crate::evidence::evidence_items(&state, &input.evidence).await?;
     let ids = state
         .store
-        .record_observations(
+        .record_observations_with_evidence(
             &checked.framework,
             &[NewObservation {
                 unit_code: code.clone(),
                 indicator_code: indicator.clone(),
                 observation: checked.observation.clone(),
             }],
+            &[evidence],
             &viewer.actor(),
         )
         .await?;

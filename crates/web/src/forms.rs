@@ -12,7 +12,7 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use tiendo_domain::access::Action;
 use tiendo_domain::{Date, Figure, Lang, Measure, Status};
-use tiendo_storage::{AuditEntry, NewObservation};
+use tiendo_storage::{AuditEntry, EvidenceItem, NewObservation};
 
 use crate::auth::{Viewer, secret_hash, secure_cookies, session_cookie};
 use crate::entry_api::figure_from_input;
@@ -26,6 +26,12 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/logout", axum::routing::post(logout_submit))
         .route("/units/{code}/entry", get(entry_page).post(entry_submit))
         .route("/units/{code}/indicators/{indicator}", get(history_page))
+        .route(
+            "/units/{code}/indicators/{indicator}/evidence",
+            axum::routing::post(add_evidence).layer(axum::extract::DefaultBodyLimit::max(
+                crate::evidence::MAX_FILE_BYTES + 64 * 1024,
+            )),
+        )
         .route(
             "/units/{code}/indicators/{indicator}/audit.csv",
             get(audit_csv),
@@ -472,7 +478,13 @@ async fn entry_submit(
     html(StatusCode::UNPROCESSABLE_ENTITY, &page, lang)
 }
 
+struct EvidenceLine {
+    label: String,
+    href: Option<String>,
+}
+
 struct FigureLine {
+    evidence: Vec<EvidenceLine>,
     id: i64,
     date: String,
     value: String,
@@ -494,6 +506,8 @@ struct HistoryPage {
     target: String,
     figures: Vec<FigureLine>,
     audit: Vec<AuditEntry>,
+    /// The newest figure, which the evidence form attaches to, when the viewer may add evidence.
+    attach_to: Option<i64>,
 }
 
 async fn history_page(
@@ -536,6 +550,20 @@ async fn history_page(
         .audit_trail(&code, Some(&indicator), 500)
         .await
         .map_err(|e| fail(e.into()))?;
+    let evidence = state
+        .store
+        .evidence(&framework, &code, &indicator)
+        .await
+        .map_err(|e| fail(e.into()))?;
+    let can_enter = state
+        .authorize(&viewer, Action::EnterData, &code)
+        .await
+        .is_ok();
+    let attach_to = history
+        .iter()
+        .max_by_key(|r| r.id)
+        .filter(|_| can_enter)
+        .map(|r| r.id);
     let page = HistoryPage {
         lang,
         signed_in: viewer.user.as_ref().map(|u| u.username.clone()),
@@ -548,6 +576,11 @@ async fn history_page(
         figures: history
             .into_iter()
             .map(|r| FigureLine {
+                evidence: evidence
+                    .iter()
+                    .filter(|e| e.observation_id == r.id)
+                    .map(|e| evidence_line(&code, &e.item))
+                    .collect(),
                 id: r.id,
                 date: r.observation.observed_on.dmy(),
                 value: r
@@ -562,6 +595,7 @@ async fn history_page(
             })
             .collect(),
         audit,
+        attach_to,
     };
     html(StatusCode::OK, &page, lang)
 }
@@ -627,4 +661,129 @@ async fn audit_csv(
         body,
     )
         .into_response())
+}
+
+fn evidence_line(unit_code: &str, item: &EvidenceItem) -> EvidenceLine {
+    let title = item.title();
+    let described = item.describe();
+    EvidenceLine {
+        label: if title.is_empty() {
+            described
+        } else {
+            format!("{title}: {described}")
+        },
+        href: match item {
+            EvidenceItem::File { hash, .. } => {
+                Some(format!("/api/v1/units/{unit_code}/files/{hash}"))
+            }
+            EvidenceItem::Link { url, .. } => Some(url.clone()),
+            EvidenceItem::Document { .. } => None,
+        },
+    }
+}
+
+/// Adds one piece of evidence (a file, a link or a cited document) to a figure, from the form on
+/// the indicator's page.
+async fn add_evidence(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Path((code, indicator)): Path<(String, String)>,
+    Query(params): Query<ViewParams>,
+    mut multipart: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    let lang = params.lang();
+    let fail = |e: AppError| PageError(e, lang);
+    state
+        .authorize(&viewer, Action::EnterData, &code)
+        .await
+        .map_err(fail)?;
+    let unreadable = |e: axum::extract::multipart::MultipartError| {
+        fail(AppError::bad_request(
+            format!("biểu mẫu hoặc tệp không đọc được: {e}"),
+            format!("the form or file could not be read: {e}"),
+        ))
+    };
+    let mut fields: HashMap<String, String> = HashMap::new();
+    let mut file: Option<(String, axum::body::Bytes)> = None;
+    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
+        let name = field.name().unwrap_or("").to_string();
+        if name == "file" {
+            let file_name = field.file_name().unwrap_or("").to_string();
+            let bytes = field.bytes().await.map_err(unreadable)?;
+            if !file_name.is_empty() && !bytes.is_empty() {
+                file = Some((file_name, bytes));
+            }
+        } else {
+            let text = field.text().await.map_err(unreadable)?;
+            fields.insert(name, text.trim().to_string());
+        }
+    }
+    viewer
+        .check_csrf(&headers, fields.get("csrf").map(String::as_str))
+        .map_err(fail)?;
+    let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
+    let observation: i64 = get("observation").parse().map_err(|_| {
+        fail(AppError::bad_request(
+            "chưa chọn số liệu để gắn minh chứng",
+            "no figure was chosen for the evidence",
+        ))
+    })?;
+    let title = get("title");
+    let item = match get("kind").as_str() {
+        "file" => {
+            let (name, bytes) = file.ok_or_else(|| {
+                fail(AppError::bad_request("chưa chọn tệp", "no file was chosen"))
+            })?;
+            let media_type = crate::evidence::check_file(&name, &bytes).map_err(fail)?;
+            let stored = state.files.put(bytes).await.map_err(|e| fail(e.into()))?;
+            EvidenceItem::File {
+                hash: stored.hash,
+                media_type: media_type.to_string(),
+                size: stored.size as i64,
+                file_name: name,
+                title,
+            }
+        }
+        "link" => EvidenceItem::Link {
+            url: get("url"),
+            title,
+        },
+        "document" => EvidenceItem::Document {
+            number: get("number"),
+            date: get("date").parse().map_err(|_| {
+                fail(AppError::bad_request(
+                    format!("ngày văn bản «{}» không hợp lệ", get("date")),
+                    format!("the document date «{}» is not valid", get("date")),
+                ))
+            })?,
+            issuer: get("issuer"),
+            title,
+        },
+        other => {
+            return Err(fail(AppError::bad_request(
+                format!("loại minh chứng «{other}» không hợp lệ"),
+                format!("unknown kind of evidence «{other}»"),
+            )));
+        }
+    };
+    let framework = state
+        .store
+        .framework_ref(params.framework.as_deref(), None)
+        .await
+        .map_err(|e| fail(e.into()))?;
+    state
+        .store
+        .add_evidence(
+            &framework,
+            &code,
+            &indicator,
+            observation,
+            &[item],
+            &viewer.actor(),
+        )
+        .await
+        .map_err(|e| fail(e.into()))?;
+    let lang_q = if lang == Lang::En { "?lang=en" } else { "" };
+    Ok(Redirect::to(&format!("/units/{code}/indicators/{indicator}{lang_q}")).into_response())
 }

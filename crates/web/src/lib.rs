@@ -6,6 +6,7 @@ pub mod auth;
 pub mod demo;
 mod entry_api;
 mod error;
+mod evidence;
 mod forms;
 mod pages;
 mod query;
@@ -16,7 +17,7 @@ use axum::Router;
 use axum::http::{HeaderValue, header};
 use axum::routing::get;
 use tiendo_domain::Date;
-use tiendo_storage::{Store, settings};
+use tiendo_storage::{FileStore, Store, settings};
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -31,6 +32,8 @@ pub use error::AppError;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// Where evidence files are kept.
+    pub files: FileStore,
 }
 
 impl AppState {
@@ -57,6 +60,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .merge(pages::routes())
         .merge(forms::routes())
+        .merge(evidence::routes())
         .fallback(pages::not_found)
         .with_state(state)
         .layer(CompressionLayer::new())
@@ -81,6 +85,7 @@ pub fn router(state: AppState) -> Router {
 /// awaited; it stops on Ctrl-C.
 pub async fn bind(
     store: Store,
+    files: FileStore,
     addr: SocketAddr,
 ) -> std::io::Result<(
     SocketAddr,
@@ -88,7 +93,7 @@ pub async fn bind(
 )> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
-    let app = router(AppState { store });
+    let app = router(AppState { store, files });
     let server = async move {
         axum::serve(
             listener,

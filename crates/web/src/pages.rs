@@ -200,6 +200,9 @@ struct IndicatorView {
     status_label: &'static str,
     icon: &'static str,
     reason: String,
+    evidence: i64,
+    /// The framework asks for evidence and the figure in force has none.
+    evidence_needed: bool,
 }
 
 struct IndicatorGroupView {
@@ -291,6 +294,7 @@ async fn build_unit_page(
         .await?;
     let summary = store.summary(code, &framework, as_of).await?;
     let rows = store.unit_indicators(code, &framework, as_of).await?;
+    let evidence = store.evidence_counts(&framework, code, as_of).await?;
     let ancestors = store.ancestors(code).await?;
     let illustrative = store.setting(settings::ILLUSTRATIVE).await?.as_deref() == Some("true");
 
@@ -350,15 +354,22 @@ async fn build_unit_page(
                 counts: CountsView::new(c.counts, lang),
             })
             .collect(),
-        indicator_groups: group_rows(rows, lang),
+        indicator_groups: group_rows(rows, &evidence, lang),
     })
 }
 
-fn group_rows(rows: Vec<IndicatorRow>, lang: Lang) -> Vec<IndicatorGroupView> {
+fn group_rows(
+    rows: Vec<IndicatorRow>,
+    evidence: &std::collections::HashMap<String, i64>,
+    lang: Lang,
+) -> Vec<IndicatorGroupView> {
     let mut groups: Vec<IndicatorGroupView> = Vec::new();
     for r in rows {
         let i = &r.indicator;
+        let count = evidence.get(&i.code).copied().unwrap_or(0);
         let view = IndicatorView {
+            evidence: count,
+            evidence_needed: !i.evidence.is_empty() && r.latest.is_some() && count == 0,
             code: i.code.clone(),
             name: lang.pick(&i.name, &i.name_en).to_string(),
             value: r

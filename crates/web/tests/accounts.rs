@@ -15,13 +15,23 @@ storage_tests!(
     a_stale_edit_gets_409_and_both_attempts_are_audited,
     repeated_failed_sign_ins_are_rate_limited,
     the_entry_form_saves_all_or_nothing,
+    evidence_is_checked_by_content_and_kept_with_the_figure,
 );
+
+/// A fresh directory for the evidence files of one test server.
+fn test_files() -> tiendo_storage::FileStore {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("tiendo-files-{}-{n}", std::process::id()));
+    tiendo_storage::FileStore::local(&dir).unwrap()
+}
 
 async fn start(store: &Store) -> SocketAddr {
     tiendo_web::demo::load(store).await.expect("load the demo");
-    let (addr, server) = tiendo_web::bind(store.clone(), "127.0.0.1:0".parse().unwrap())
-        .await
-        .expect("bind");
+    let (addr, server) =
+        tiendo_web::bind(store.clone(), test_files(), "127.0.0.1:0".parse().unwrap())
+            .await
+            .expect("bind");
     tokio::spawn(server);
     addr
 }
@@ -617,4 +627,150 @@ async fn the_entry_form_saves_all_or_nothing(store: &Store) {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
+
+async fn upload(
+    c: &Client,
+    addr: SocketAddr,
+    unit: &str,
+    csrf: &str,
+    name: &str,
+    body: Vec<u8>,
+) -> (StatusCode, Value) {
+    let r = c
+        .post(format!(
+            "http://{addr}/api/v1/units/{unit}/files?name={name}"
+        ))
+        .header("X-CSRF-Token", csrf)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn evidence_is_checked_by_content_and_kept_with_the_figure(store: &Store) {
+    let addr = start(store).await;
+    let (c, csrf) = sign_in(addr, "bacson").await;
+    let pdf =
+        b"%PDF-1.7\n% Bien ban kiem tra\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n".to_vec();
+
+    // An executable named .pdf, an empty file, and a file over the limit are refused.
+    let exe = [b"MZ\x90\x00\x03\x00\x00\x00".as_slice(), &[0u8; 64]].concat();
+    let (status, body) = upload(&c, addr, "14833", &csrf, "bien-ban.pdf", exe).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("không được nhận"),
+        "{body}"
+    );
+    let (status, _) = upload(&c, addr, "14833", &csrf, "rong.pdf", Vec::new()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = upload(
+        &c,
+        addr,
+        "14833",
+        &csrf,
+        "lon.pdf",
+        vec![b'%'; 21 * 1024 * 1024],
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    // Another ward's officer cannot upload for Bắc Sơn.
+    let (other, other_csrf) = sign_in(addr, "quangtien").await;
+    let (status, _) = upload(&other, addr, "14833", &other_csrf, "x.pdf", pdf.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let (status, file) = upload(&c, addr, "14833", &csrf, "bien-ban.pdf", pdf.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{file}");
+    assert_eq!(file["media_type"], "application/pdf");
+    let hash = file["file"].as_str().unwrap().to_string();
+
+    // A figure with three pieces of evidence; a bad one among them would write nothing.
+    let mut figure = fibre(1800);
+    figure["evidence"] = json!([
+        {"kind": "file", "file": "0".repeat(64), "name": "nope.pdf"},
+    ]);
+    let before = history_len(store, "14833", "HT-03").await;
+    let (status, body) = post_figure(&c, addr, "14833", Some(&csrf), &figure).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(
+        history_len(store, "14833", "HT-03").await,
+        before,
+        "nothing written"
+    );
+    figure["evidence"] = json!([
+        {"kind": "file", "file": hash, "name": "bien-ban.pdf", "title": "Biên bản kiểm tra"},
+        {"kind": "link", "url": "https://samson.thanhhoa.gov.vn/bao-cao", "title": "Báo cáo trên cổng"},
+        {"kind": "document", "number": "45/BC-UBND", "date": "2022-10-28", "issuer": "UBND phường Bắc Sơn"},
+    ]);
+    let (status, body) = post_figure(&c, addr, "14833", Some(&csrf), &figure).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["indicator"]["evidence_count"], 3);
+    assert_eq!(body["indicator"]["evidence_needed"], false);
+
+    // The file comes back to readers of the unit, and not through another unit.
+    let r = c
+        .get(format!("http://{addr}/api/v1/units/14833/files/{hash}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert_eq!(r.bytes().await.unwrap().to_vec(), pdf);
+    let (steering, _) = sign_in(addr, "samson").await;
+    let r = steering
+        .get(format!("http://{addr}/api/v1/units/14842/files/{hash}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = other
+        .get(format!("http://{addr}/api/v1/units/14833/files/{hash}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    // The indicator's page lists the evidence; the form there adds more.
+    let page = c
+        .get(format!("http://{addr}/units/14833/indicators/HT-03"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Biên bản kiểm tra") && page.contains("45/BC-UBND"),
+        "evidence listed"
+    );
+    let observation = select_attr(&page, "input[name=observation]", "value").unwrap();
+    let page_csrf = select_attr(&page, "input[name=csrf]", "value").unwrap();
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", page_csrf)
+        .text("observation", observation)
+        .text("kind", "link")
+        .text("title", "Ảnh chụp hiện trường")
+        .text("url", "https://example.org/anh");
+    let r = c
+        .post(format!(
+            "http://{addr}/units/14833/indicators/HT-03/evidence"
+        ))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let fw = store.framework_ref(None, None).await.unwrap();
+    let mine: Vec<_> = store
+        .audit_trail("14833", Some("HT-03"), 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "evidence.add" && e.username == "bacson")
+        .collect();
+    assert_eq!(mine.len(), 4, "each piece audited with its author");
+    let all = store.evidence(&fw, "14833", "HT-03").await.unwrap();
+    assert!(all.iter().any(|e| e.item.title() == "Ảnh chụp hiện trường"));
 }

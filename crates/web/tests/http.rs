@@ -18,11 +18,20 @@ storage_tests!(
     private_data_needs_sign_in,
 );
 
+/// A fresh directory for the evidence files of one test server.
+fn test_files() -> tiendo_storage::FileStore {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("tiendo-files-{}-{n}", std::process::id()));
+    tiendo_storage::FileStore::local(&dir).unwrap()
+}
+
 async fn start(store: &Store) -> SocketAddr {
     tiendo_web::demo::load(store).await.expect("load the demo");
-    let (addr, server) = tiendo_web::bind(store.clone(), "127.0.0.1:0".parse().unwrap())
-        .await
-        .expect("bind");
+    let (addr, server) =
+        tiendo_web::bind(store.clone(), test_files(), "127.0.0.1:0".parse().unwrap())
+            .await
+            .expect("bind");
     tokio::spawn(server);
     addr
 }
