@@ -117,6 +117,16 @@ impl Store {
                     ind.deadline.to_string(), position as i64)?;
             }
         }
+        // One reporting period covering the framework, due when it ends; more can be added.
+        let (start, end) = (framework.period_start, framework.period_end);
+        let code = if start.year() == end.year() {
+            start.year().to_string()
+        } else {
+            format!("{}-{}", start.year(), end.year())
+        };
+        sql!(tx.conn(), execute
+            "INSERT INTO periods (framework_id, code, name, starts_on, ends_on, deadline) VALUES ($1, $2, $3, $4, $5, $6)",
+            id, code.as_str(), format!("Kỳ {} – {}", start.dmy(), end.dmy()), start.to_string(), end.to_string(), end.to_string())?;
         let units = all_units(&mut tx.conn()).await?;
         crate::derive::refresh(&mut tx.conn(), id, &framework, &units, None).await?;
         let row = sql!(tx.conn(), fetch_one FrameworkRow,

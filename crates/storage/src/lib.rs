@@ -13,10 +13,12 @@ mod conn;
 mod accounts;
 mod derive;
 mod evidence;
+mod exclusions;
 mod files;
 mod frameworks;
 mod observations;
 mod reads;
+mod submissions;
 pub mod testing;
 mod units;
 
@@ -32,10 +34,12 @@ use tiendo_domain::Framework;
 
 pub use accounts::{Actor, AuditEntry, NewUser, User, grant};
 pub use evidence::{Evidence, EvidenceItem};
+pub use exclusions::ExclusionRequest;
 pub use files::{FileStore, StoredFile};
 pub use frameworks::FrameworkRef;
 pub use observations::NewObservation;
 pub use reads::{GroupSummary, IndicatorRow, Summary, UnitCounts};
+pub use submissions::{Change, Period, Submission};
 
 use conn::Pool;
 
@@ -234,6 +238,12 @@ impl Store {
     pub async fn clear(&self) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         for table in [
+            "unlocks",
+            "submission_returns",
+            "submissions",
+            "periods",
+            "evidence",
+            "exclusion_requests",
             "sessions",
             "api_tokens",
             "login_attempts",

@@ -227,6 +227,11 @@ impl Store {
                 problems_en.join("\n"),
             ));
         }
+        let writes: Vec<(i64, &str, tiendo_domain::Date)> = rows
+            .iter()
+            .map(|(unit_id, _, o, item)| (*unit_id, item.indicator_code.as_str(), o.observed_on))
+            .collect();
+        crate::submissions::check_unlocked(&mut tx.conn(), framework.id, &writes).await?;
 
         #[derive(sqlx::FromRow)]
         struct Id {
@@ -401,6 +406,15 @@ impl Store {
             )
         })?;
         let old = current.to_observation()?;
+        crate::submissions::check_unlocked(
+            &mut tx.conn(),
+            framework.id,
+            &[
+                (unit_id, indicator_code, old.observed_on),
+                (unit_id, indicator_code, new.observed_on),
+            ],
+        )
+        .await?;
         let show = |o: &Observation, lang| {
             format!(
                 "{} ({})",
@@ -481,57 +495,81 @@ impl Store {
     ) -> Result<()> {
         let rules = self.framework(framework).await?;
         let mut tx = self.pool.begin().await?;
-        let (unit_id, unit) = Store::unit_with_id(&mut tx.conn(), unit_code).await?;
-        let indicator_id = indicator_ids(&mut tx.conn(), framework.id)
-            .await?
-            .get(indicator_code)
-            .copied()
-            .ok_or_else(|| unknown_indicator(framework, indicator_code))?;
-        match reason.map(str::trim) {
-            Some("") => {
-                return Err(StorageError::invalid(
-                    "cần ghi lý do miễn chỉ tiêu",
-                    "an exclusion needs a reason",
-                ));
-            }
-            Some(reason) => {
-                sql!(tx.conn(), execute
-                    "INSERT INTO exclusions (unit_id, indicator_id, reason) VALUES ($1, $2, $3)
-                     ON CONFLICT (unit_id, indicator_id) DO UPDATE SET reason = excluded.reason",
-                    unit_id, indicator_id, reason)?;
-            }
-            None => {
-                sql!(tx.conn(), execute
-                    "DELETE FROM exclusions WHERE unit_id = $1 AND indicator_id = $2",
-                    unit_id, indicator_id)?;
-            }
-        }
-        audit(
+        apply_exclusion(
             &mut tx.conn(),
-            actor,
-            if reason.is_some() {
-                "exclusion.set"
-            } else {
-                "exclusion.withdraw"
-            },
-            Some(unit_code),
-            Some(indicator_code),
-            None,
-            None,
-            reason.map(str::to_string),
-        )
-        .await?;
-        refresh(
-            &mut tx.conn(),
-            framework.id,
+            framework,
             &rules,
-            &[(unit_id, unit.kind)],
-            Some(&[indicator_id]),
+            unit_code,
+            indicator_code,
+            reason,
+            actor,
         )
         .await?;
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Sets (or with `None` withdraws) an exclusion on the caller's transaction, audited, and
+/// recomputes the indicator's status for the unit.
+pub(crate) async fn apply_exclusion(
+    conn: &mut Conn<'_>,
+    framework: &FrameworkRef,
+    rules: &tiendo_domain::Framework,
+    unit_code: &str,
+    indicator_code: &str,
+    reason: Option<&str>,
+    actor: &Actor,
+) -> Result<()> {
+    let (unit_id, unit) = Store::unit_with_id(&mut *conn, unit_code).await?;
+    let indicator_id = indicator_ids(&mut *conn, framework.id)
+        .await?
+        .get(indicator_code)
+        .copied()
+        .ok_or_else(|| unknown_indicator(framework, indicator_code))?;
+    match reason.map(str::trim) {
+        Some("") => {
+            return Err(StorageError::invalid(
+                "cần ghi lý do miễn chỉ tiêu",
+                "an exclusion needs a reason",
+            ));
+        }
+        Some(reason) => {
+            sql!(&mut *conn, execute
+                "INSERT INTO exclusions (unit_id, indicator_id, reason) VALUES ($1, $2, $3)
+                 ON CONFLICT (unit_id, indicator_id) DO UPDATE SET reason = excluded.reason",
+                unit_id, indicator_id, reason)?;
+        }
+        None => {
+            sql!(&mut *conn, execute
+                "DELETE FROM exclusions WHERE unit_id = $1 AND indicator_id = $2",
+                unit_id, indicator_id)?;
+        }
+    }
+    audit(
+        &mut *conn,
+        actor,
+        if reason.is_some() {
+            "exclusion.set"
+        } else {
+            "exclusion.withdraw"
+        },
+        Some(unit_code),
+        Some(indicator_code),
+        None,
+        None,
+        reason.map(str::to_string),
+    )
+    .await?;
+    refresh(
+        &mut *conn,
+        framework.id,
+        rules,
+        &[(unit_id, unit.kind)],
+        Some(&[indicator_id]),
+    )
+    .await?;
+    Ok(())
 }
 
 fn unknown_indicator(framework: &FrameworkRef, code: &str) -> StorageError {

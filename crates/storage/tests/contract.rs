@@ -813,3 +813,235 @@ mod accounts {
         );
     }
 }
+
+mod review {
+    use super::*;
+    use tiendo_storage::Period;
+
+    storage_tests!(
+        exclusions_count_only_once_approved,
+        submissions_are_reviewed_and_accepted_figures_locked,
+    );
+
+    fn officer() -> Actor {
+        Actor {
+            user_id: None,
+            username: "officer".into(),
+            address: None,
+        }
+    }
+
+    async fn exclusions_count_only_once_approved(store: &Store) {
+        store.put_units(&small_tree()).await.unwrap();
+        let fw = store.load_framework(SMALL_FRAMEWORK).await.unwrap();
+        let d = day("2022-06-30");
+        assert!(matches!(
+            store
+                .request_exclusion(&fw, "14833", "B", " ", &officer())
+                .await,
+            Err(StorageError::Invalid { .. })
+        ));
+        let id = store
+            .request_exclusion(&fw, "14833", "B", "Phường đã sáp nhập kế hoạch", &officer())
+            .await
+            .unwrap();
+        assert!(
+            matches!(
+                store
+                    .request_exclusion(&fw, "14833", "B", "lần nữa", &officer())
+                    .await,
+                Err(StorageError::Invalid { .. })
+            ),
+            "one waiting request at a time"
+        );
+        assert_eq!(
+            store
+                .summary("14833", &fw, d)
+                .await
+                .unwrap()
+                .counts
+                .not_applicable,
+            0,
+            "pending changes nothing"
+        );
+        let listed = store.exclusion_requests("382").await.unwrap();
+        assert_eq!((listed.len(), listed[0].state.as_str()), (1, "pending"));
+        let refused = store
+            .decide_exclusion(&fw, id, false, "Chưa đủ căn cứ", &Actor::system("steering"))
+            .await
+            .unwrap();
+        assert_eq!(refused.state, "refused");
+        assert_eq!(
+            store
+                .summary("14833", &fw, d)
+                .await
+                .unwrap()
+                .counts
+                .not_applicable,
+            0
+        );
+        assert!(
+            matches!(
+                store
+                    .decide_exclusion(&fw, id, true, "", &Actor::system("steering"))
+                    .await,
+                Err(StorageError::Conflict { .. })
+            ),
+            "a decided request stays decided"
+        );
+        let again = store
+            .request_exclusion(&fw, "14833", "B", "Bổ sung căn cứ", &officer())
+            .await
+            .unwrap();
+        store
+            .decide_exclusion(&fw, again, true, "Đồng ý", &Actor::system("steering"))
+            .await
+            .unwrap();
+        let c = store.summary("14833", &fw, d).await.unwrap().counts;
+        assert_eq!((c.applicable, c.not_applicable), (1, 1));
+    }
+
+    async fn submissions_are_reviewed_and_accepted_figures_locked(store: &Store) {
+        store.put_units(&small_tree()).await.unwrap();
+        let fw = store.load_framework(SMALL_FRAMEWORK).await.unwrap();
+        let periods = store.periods(&fw).await.unwrap();
+        assert_eq!(periods.len(), 1, "a framework comes with one period");
+        let period = store
+            .put_period(
+                &fw,
+                &Period {
+                    deadline: day("2022-10-25"),
+                    ..periods[0].clone()
+                },
+                &Actor::system("admin"),
+            )
+            .await
+            .unwrap();
+        let steering = Actor::system("steering");
+        let figure = |n: i64, on: &str| NewObservation {
+            unit_code: "14833".into(),
+            indicator_code: "A".into(),
+            observation: Observation {
+                observed_on: day(on),
+                figure: Figure::Ratio {
+                    numerator: n,
+                    denominator: 100,
+                },
+                planned_by: None,
+                note: String::new(),
+            },
+        };
+        store
+            .record_observations(&fw, &[figure(60, "2022-09-30")], &officer())
+            .await
+            .unwrap();
+        assert_eq!(
+            store.submission("14833", &period).await.unwrap().state,
+            "draft"
+        );
+        assert!(matches!(
+            store.accept_submission("14833", &period, &steering).await,
+            Err(StorageError::Conflict { .. })
+        ));
+
+        let s = store
+            .submit(&fw, "14833", &period, day("2022-10-24"), &officer())
+            .await
+            .unwrap();
+        assert_eq!((s.state.as_str(), s.late), ("submitted", false));
+        assert!(matches!(
+            store
+                .submit(&fw, "14833", &period, day("2022-10-24"), &officer())
+                .await,
+            Err(StorageError::Conflict { .. })
+        ));
+        assert!(matches!(
+            store
+                .return_submission("14833", &period, &[], &steering)
+                .await,
+            Err(StorageError::Invalid { .. })
+        ));
+        let s = store
+            .return_submission(
+                "14833",
+                &period,
+                &[("A".into(), "Cần số liệu cụ thể theo tháng".into())],
+                &steering,
+            )
+            .await
+            .unwrap();
+        assert_eq!(s.state, "returned");
+        assert_eq!(s.returns["A"], "Cần số liệu cụ thể theo tháng");
+
+        store
+            .record_observations(&fw, &[figure(85, "2022-10-28")], &officer())
+            .await
+            .unwrap();
+        let s = store
+            .submit(&fw, "14833", &period, day("2022-10-28"), &officer())
+            .await
+            .unwrap();
+        assert!(s.late, "after the deadline");
+        assert!(s.returns.is_empty(), "a new submission clears the returns");
+        assert_eq!(s.changes.len(), 1);
+        assert_eq!(s.changes[0].indicator_code, "A");
+        assert!(s.changes[0].before.as_deref().unwrap().contains("60%"));
+        assert!(s.changes[0].after.as_deref().unwrap().contains("85%"));
+
+        let s = store
+            .accept_submission("14833", &period, &steering)
+            .await
+            .unwrap();
+        assert_eq!(s.state, "accepted");
+        match store
+            .record_observations(&fw, &[figure(90, "2022-11-15")], &officer())
+            .await
+        {
+            Err(StorageError::Invalid { vi, en }) => {
+                assert!(en.contains("locked") && vi.contains("khóa"), "{en}");
+            }
+            other => panic!("accepted figures are locked, got {other:?}"),
+        }
+        assert!(matches!(
+            store
+                .unlock_indicator("14833", &period, "A", " ", &steering)
+                .await,
+            Err(StorageError::Invalid { .. })
+        ));
+        let s = store
+            .unlock_indicator(
+                "14833",
+                &period,
+                "A",
+                "Sửa số liệu theo kiểm tra",
+                &steering,
+            )
+            .await
+            .unwrap();
+        assert_eq!(s.unlocked["A"], "Sửa số liệu theo kiểm tra");
+        store
+            .record_observations(&fw, &[figure(90, "2022-11-15")], &officer())
+            .await
+            .unwrap();
+        let actions: Vec<String> = store
+            .audit_trail("14833", None, 50)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        for a in [
+            "submission.submit",
+            "submission.return",
+            "submission.return_indicator",
+            "submission.accept",
+            "submission.unlock",
+        ] {
+            assert!(actions.iter().any(|x| x == a), "{a} audited");
+        }
+        assert_eq!(
+            store.submissions_under("382", &period).await.unwrap()["14833"],
+            "accepted"
+        );
+    }
+}
