@@ -63,7 +63,12 @@ impl utoipa::Modify for Security {
         crate::entry_api::update_observation,
         crate::entry_api::list_observations,
         crate::evidence::upload,
-        crate::evidence::download
+        crate::evidence::download,
+        crate::review_api::request_exclusion,
+        crate::review_api::list_exclusions,
+        crate::review_api::decide_exclusion,
+        crate::review_api::show_submission,
+        crate::review_api::act_on_submission
     ),
     components(schemas(
         SummaryResponse,
@@ -78,7 +83,9 @@ impl utoipa::Modify for Security {
         ReasonInfo,
         ErrorBody,
         crate::evidence::EvidenceInput,
-        crate::evidence::UploadedFile
+        crate::evidence::UploadedFile,
+        crate::review_api::SubmissionAction,
+        crate::review_api::SubmissionInfo
     )),
     modifiers(&Security)
 )]

@@ -2,7 +2,7 @@
 
 use tiendo_domain::access::Role;
 use tiendo_storage::{
-    Actor, EvidenceItem, NewObservation, NewUser, Result, Store, grant, settings,
+    Actor, EvidenceItem, NewObservation, NewUser, Period, Result, Store, grant, settings,
 };
 
 use crate::auth::hash_password;
@@ -132,8 +132,9 @@ pub async fn load(store: &Store) -> Result<LoadedDemo> {
     let recorded = store
         .record_observations_with_evidence(&framework, &figures, &evidence, &actor)
         .await?;
+    let mut actors = std::collections::HashMap::new();
     for account in DEMO_ACCOUNTS {
-        store
+        let user = store
             .create_user(
                 &NewUser {
                     username: account.username.into(),
@@ -145,7 +146,42 @@ pub async fn load(store: &Store) -> Result<LoadedDemo> {
                 &actor,
             )
             .await?;
+        actors.insert(account.username, user.actor(None));
     }
+    // Both wards submitted before the meeting; the city returned one of Bắc Sơn's indicators
+    // asking for concrete figures (the chair's first conclusion). Quảng Tiến's waits for review.
+    let day = |s: &str| s.parse::<tiendo_domain::Date>().expect("a demo date");
+    let year = store.periods(&framework).await?.remove(0);
+    let year = store
+        .put_period(
+            &framework,
+            &Period {
+                name: "Năm 2022".into(),
+                deadline: day("2022-10-25"),
+                ..year
+            },
+            &actor,
+        )
+        .await?;
+    for (ward, officer) in [
+        (tiendo_demo::BAC_SON_CODE, "bacson"),
+        (tiendo_demo::QUANG_TIEN_CODE, "quangtien"),
+    ] {
+        store
+            .submit(&framework, ward, &year, day("2022-10-24"), &actors[officer])
+            .await?;
+    }
+    store
+        .return_submission(
+            tiendo_demo::BAC_SON_CODE,
+            &year,
+            &[(
+                "CQ-05".into(),
+                "Đề nghị báo cáo số hồ sơ trực tuyến cụ thể theo từng tháng và giải pháp nâng tỷ lệ lên 80%".into(),
+            )],
+            &actors["samson"],
+        )
+        .await?;
     for (key, value) in [
         (settings::PUBLIC_DASHBOARD, "true"),
         (settings::ILLUSTRATIVE, "true"),

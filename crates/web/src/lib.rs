@@ -10,6 +10,7 @@ mod evidence;
 mod forms;
 mod pages;
 mod query;
+mod review_api;
 
 use std::net::SocketAddr;
 
@@ -61,6 +62,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::routes())
         .merge(forms::routes())
         .merge(evidence::routes())
+        .merge(review_api::routes())
         .fallback(pages::not_found)
         .with_state(state)
         .layer(CompressionLayer::new())

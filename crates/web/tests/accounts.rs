@@ -16,6 +16,8 @@ storage_tests!(
     repeated_failed_sign_ins_are_rate_limited,
     the_entry_form_saves_all_or_nothing,
     evidence_is_checked_by_content_and_kept_with_the_figure,
+    exclusions_are_asked_for_and_decided,
+    the_demo_submission_is_resubmitted_accepted_and_unlocked,
 );
 
 /// A fresh directory for the evidence files of one test server.
@@ -773,4 +775,196 @@ async fn evidence_is_checked_by_content_and_kept_with_the_figure(store: &Store) 
     assert_eq!(mine.len(), 4, "each piece audited with its author");
     let all = store.evidence(&fw, "14833", "HT-03").await.unwrap();
     assert!(all.iter().any(|e| e.item.title() == "Ảnh chụp hiện trường"));
+}
+
+async fn post_json(
+    c: &Client,
+    addr: SocketAddr,
+    path: &str,
+    csrf: &str,
+    body: Value,
+) -> (StatusCode, Value) {
+    let r = c
+        .post(format!("http://{addr}{path}"))
+        .header("X-CSRF-Token", csrf)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn not_applicable(addr: SocketAddr, unit: &str) -> u64 {
+    let body: Value = client()
+        .get(format!(
+            "http://{addr}/api/v1/units/{unit}/summary?as_of=2022-10-31"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["counts"]["not_applicable"].as_u64().unwrap()
+}
+
+async fn exclusions_are_asked_for_and_decided(store: &Store) {
+    let addr = start(store).await;
+    let (officer, csrf) = sign_in(addr, "quangtien").await;
+    let (status, request) = post_json(&officer, addr, "/api/v1/units/14842/exclusions", &csrf,
+        json!({"indicator": "HT-07", "reason": "Phường đã có Wi-Fi do tỉnh lắp, không thuộc phường quản lý"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{request}");
+    assert_eq!(request["state"], "pending");
+    assert_eq!(
+        not_applicable(addr, "14842").await,
+        1,
+        "only OCOP, until approved"
+    );
+    let path = format!("/api/v1/exclusions/{}/decision", request["id"]);
+    let (status, _) = post_json(&officer, addr, &path, &csrf, json!({"approve": true})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "an officer does not decide");
+    let (other, other_csrf) = sign_in(addr, "bacson").await;
+    let (status, _) = post_json(
+        &other,
+        addr,
+        "/api/v1/units/14842/exclusions",
+        &other_csrf,
+        json!({"indicator": "HT-01", "reason": "x"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "nor asks for another ward");
+    let (steering, steering_csrf) = sign_in(addr, "samson").await;
+    let (status, decided) = post_json(
+        &steering,
+        addr,
+        &path,
+        &steering_csrf,
+        json!({"approve": true, "note": "Đồng ý"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{decided}");
+    assert_eq!(
+        (decided["state"].as_str(), decided["decided_by"].as_str()),
+        (Some("approved"), Some("samson"))
+    );
+    assert_eq!(not_applicable(addr, "14842").await, 2);
+    let (status, _) = post_json(
+        &steering,
+        addr,
+        &path,
+        &steering_csrf,
+        json!({"approve": false}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let listed: Value = steering
+        .get(format!("http://{addr}/api/v1/units/382/exclusions"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+}
+
+async fn the_demo_submission_is_resubmitted_accepted_and_unlocked(store: &Store) {
+    let addr = start(store).await;
+    let (officer, csrf) = sign_in(addr, "bacson").await;
+    let shown: Value = officer
+        .get(format!("http://{addr}/api/v1/units/14833/submissions/2022"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        shown["state"], "returned",
+        "the demo's story: returned before the meeting"
+    );
+    assert!(
+        shown["returns"]["CQ-05"]
+            .as_str()
+            .unwrap()
+            .contains("cụ thể")
+    );
+    assert_eq!(shown["submitted_on"], "2022-10-24");
+    assert_eq!(shown["late"], false);
+
+    let (status, _) = post_json(
+        &officer,
+        addr,
+        "/api/v1/units/14833/submissions/2022/accept",
+        &csrf,
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "an officer does not accept");
+    let (status, resubmitted) = post_json(
+        &officer,
+        addr,
+        "/api/v1/units/14833/submissions/2022/submit",
+        &csrf,
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{resubmitted}");
+    assert_eq!(
+        (resubmitted["state"].as_str(), resubmitted["late"].as_bool()),
+        (Some("submitted"), Some(true))
+    );
+
+    let (member, member_csrf) = sign_in(addr, "vhtt").await;
+    let (status, _) = post_json(
+        &member,
+        addr,
+        "/api/v1/units/14833/submissions/2022/return",
+        &member_csrf,
+        json!({"returns": [{"indicator": "CQ-05", "reason": "x"}]}),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a department does not review"
+    );
+    let (steering, steering_csrf) = sign_in(addr, "samson").await;
+    let (status, body) = post_json(
+        &steering,
+        addr,
+        "/api/v1/units/14833/submissions/2022/return",
+        &steering_csrf,
+        json!({"returns": [{"indicator": "ZZ-1", "reason": "x"}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, accepted) = post_json(
+        &steering,
+        addr,
+        "/api/v1/units/14833/submissions/2022/accept",
+        &steering_csrf,
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{accepted}");
+    assert_eq!(accepted["state"], "accepted");
+
+    let before = history_len(store, "14833", "HT-03").await;
+    let (status, body) = post_figure(&officer, addr, "14833", Some(&csrf), &fibre(1800)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("khóa"), "{body}");
+    assert_eq!(history_len(store, "14833", "HT-03").await, before);
+    let (status, _) = post_json(
+        &steering,
+        addr,
+        "/api/v1/units/14833/submissions/2022/unlock",
+        &steering_csrf,
+        json!({"indicator": "HT-03", "reason": "VNPT cập nhật số hộ có cáp quang"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = post_figure(&officer, addr, "14833", Some(&csrf), &fibre(1800)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
 }
