@@ -27,6 +27,18 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/units/{code}/entry", get(entry_page).post(entry_submit))
         .route("/units/{code}/indicators/{indicator}", get(history_page))
         .route(
+            "/units/{code}/submission/{period}/{action}",
+            axum::routing::post(submission_action),
+        )
+        .route(
+            "/units/{code}/exclusions",
+            axum::routing::post(exclusion_request),
+        )
+        .route(
+            "/exclusions/{id}/decision",
+            axum::routing::post(exclusion_decision),
+        )
+        .route(
             "/units/{code}/indicators/{indicator}/evidence",
             axum::routing::post(add_evidence).layer(axum::extract::DefaultBodyLimit::max(
                 crate::evidence::MAX_FILE_BYTES + 64 * 1024,
@@ -786,4 +798,178 @@ async fn add_evidence(
         .map_err(|e| fail(e.into()))?;
     let lang_q = if lang == Lang::En { "?lang=en" } else { "" };
     Ok(Redirect::to(&format!("/units/{code}/indicators/{indicator}{lang_q}")).into_response())
+}
+
+/// Submit, accept, return (with `r.INDICATOR` reasons) or unlock (`indicator`, `reason`) from the
+/// unit page's forms.
+async fn submission_action(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Path((code, period_code, action)): Path<(String, String, String)>,
+    Query(params): Query<ViewParams>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let lang = params.lang();
+    let fail = |e: AppError| PageError(e, lang);
+    let needed = if action == "submit" {
+        Action::EnterData
+    } else {
+        Action::Review
+    };
+    state
+        .authorize(&viewer, needed, &code)
+        .await
+        .map_err(fail)?;
+    let fields: HashMap<String, String> = fields
+        .into_iter()
+        .map(|(k, v)| (k, v.trim().to_string()))
+        .collect();
+    viewer
+        .check_csrf(&headers, fields.get("csrf").map(String::as_str))
+        .map_err(fail)?;
+    let store = &state.store;
+    let framework = store
+        .framework_ref(params.framework.as_deref(), None)
+        .await
+        .map_err(|e| fail(e.into()))?;
+    let period = store
+        .period(&framework, &period_code)
+        .await
+        .map_err(|e| fail(e.into()))?;
+    let actor = viewer.actor();
+    let done = match action.as_str() {
+        "submit" => {
+            store
+                .submit(&framework, &code, &period, today(), &actor)
+                .await
+        }
+        "accept" => store.accept_submission(&code, &period, &actor).await,
+        "return" => {
+            let mut reasons: Vec<(String, String)> = fields
+                .iter()
+                .filter_map(|(k, v)| {
+                    k.strip_prefix("r.")
+                        .filter(|_| !v.is_empty())
+                        .map(|c| (c.to_string(), v.clone()))
+                })
+                .collect();
+            reasons.sort();
+            store
+                .return_submission(&code, &period, &reasons, &actor)
+                .await
+        }
+        "unlock" => {
+            let get = |k: &str| fields.get(k).map(String::as_str).unwrap_or("");
+            store
+                .unlock_indicator(&code, &period, get("indicator"), get("reason"), &actor)
+                .await
+        }
+        other => {
+            return Err(fail(AppError::NotFound {
+                vi: format!("không có thao tác «{other}»"),
+                en: format!("no action «{other}»"),
+            }));
+        }
+    };
+    done.map_err(|e| fail(e.into()))?;
+    let lang_q = if lang == Lang::En { "?lang=en" } else { "" };
+    Ok(Redirect::to(&format!("/units/{code}{lang_q}")).into_response())
+}
+
+/// An officer's request to excuse the unit from an indicator, from the indicator's page.
+async fn exclusion_request(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    Query(params): Query<ViewParams>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let lang = params.lang();
+    let fail = |e: AppError| PageError(e, lang);
+    state
+        .authorize(&viewer, Action::EnterData, &code)
+        .await
+        .map_err(fail)?;
+    let fields: HashMap<String, String> = fields.into_iter().collect();
+    viewer
+        .check_csrf(&headers, fields.get("csrf").map(String::as_str))
+        .map_err(fail)?;
+    let get = |k: &str| {
+        fields
+            .get(k)
+            .map(String::as_str)
+            .unwrap_or("")
+            .trim()
+            .to_string()
+    };
+    let framework = state
+        .store
+        .framework_ref(params.framework.as_deref(), None)
+        .await
+        .map_err(|e| fail(e.into()))?;
+    let indicator = get("indicator");
+    state
+        .store
+        .request_exclusion(
+            &framework,
+            &code,
+            &indicator,
+            &get("reason"),
+            &viewer.actor(),
+        )
+        .await
+        .map_err(|e| fail(e.into()))?;
+    let lang_q = if lang == Lang::En { "?lang=en" } else { "" };
+    Ok(Redirect::to(&format!("/units/{code}/indicators/{indicator}{lang_q}")).into_response())
+}
+
+/// A reviewer's decision on an exclusion request, from the unit page.
+async fn exclusion_decision(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Query(params): Query<ViewParams>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let lang = params.lang();
+    let fail = |e: AppError| PageError(e, lang);
+    let request = state
+        .store
+        .exclusion_request(id)
+        .await
+        .map_err(|e| fail(e.into()))?;
+    state
+        .authorize(&viewer, Action::Review, &request.unit_code)
+        .await
+        .map_err(fail)?;
+    let fields: HashMap<String, String> = fields.into_iter().collect();
+    viewer
+        .check_csrf(&headers, fields.get("csrf").map(String::as_str))
+        .map_err(fail)?;
+    let approve = fields.get("approve").map(String::as_str) == Some("yes");
+    let framework = state
+        .store
+        .framework_ref(params.framework.as_deref(), None)
+        .await
+        .map_err(|e| fail(e.into()))?;
+    state
+        .store
+        .decide_exclusion(
+            &framework,
+            id,
+            approve,
+            fields.get("note").map(String::as_str).unwrap_or(""),
+            &viewer.actor(),
+        )
+        .await
+        .map_err(|e| fail(e.into()))?;
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|r| r.to_str().ok())
+        .and_then(|r| r.find("/units/").map(|i| r[i..].to_string()))
+        .unwrap_or_else(|| format!("/units/{}", request.unit_code));
+    Ok(Redirect::to(&back).into_response())
 }

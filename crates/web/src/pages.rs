@@ -191,6 +191,8 @@ struct GroupView {
 }
 
 struct IndicatorView {
+    /// Why the reviewer returned this indicator, if the submission was returned.
+    returned: Option<String>,
     code: String,
     name: String,
     value: String,
@@ -235,6 +237,9 @@ struct UnitPage {
     groups: Vec<GroupView>,
     children: Vec<ChildView>,
     indicator_groups: Vec<IndicatorGroupView>,
+    submission: Option<SubmissionView>,
+    /// Exclusion requests waiting for this viewer's decision (reviewers only).
+    pending_exclusions: Vec<tiendo_storage::ExclusionRequest>,
 }
 
 impl UnitPage {
@@ -297,6 +302,46 @@ async fn build_unit_page(
     let evidence = store.evidence_counts(&framework, code, as_of).await?;
     let ancestors = store.ancestors(code).await?;
     let illustrative = store.setting(settings::ILLUSTRATIVE).await?.as_deref() == Some("true");
+    let can_review = state.authorize(viewer, Action::Review, code).await.is_ok();
+    let can_read_data = state
+        .authorize(viewer, Action::ReadData, code)
+        .await
+        .is_ok();
+    let submission = if rows.is_empty() || !can_read_data {
+        None
+    } else {
+        let periods = store.periods(&framework).await?;
+        let period = periods
+            .iter()
+            .find(|p| p.starts_on <= as_of && as_of <= p.ends_on)
+            .or(periods.first())
+            .cloned();
+        match period {
+            None => None,
+            Some(p) => {
+                let s = store.submission(code, &p).await?;
+                let can_enter = state
+                    .authorize(viewer, Action::EnterData, code)
+                    .await
+                    .is_ok();
+                Some(SubmissionView::new(s, can_enter, can_review, lang))
+            }
+        }
+    };
+    let pending_exclusions = if can_review {
+        store
+            .exclusion_requests(code)
+            .await?
+            .into_iter()
+            .filter(|r| r.state == "pending")
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let returns = submission
+        .as_ref()
+        .map(|s| s.returns.clone())
+        .unwrap_or_default();
 
     let unit: &Unit = &summary.unit;
     let other = match lang {
@@ -354,13 +399,16 @@ async fn build_unit_page(
                 counts: CountsView::new(c.counts, lang),
             })
             .collect(),
-        indicator_groups: group_rows(rows, &evidence, lang),
+        indicator_groups: group_rows(rows, &evidence, &returns, lang),
+        submission,
+        pending_exclusions,
     })
 }
 
 fn group_rows(
     rows: Vec<IndicatorRow>,
     evidence: &std::collections::HashMap<String, i64>,
+    returns: &std::collections::BTreeMap<String, String>,
     lang: Lang,
 ) -> Vec<IndicatorGroupView> {
     let mut groups: Vec<IndicatorGroupView> = Vec::new();
@@ -387,6 +435,7 @@ fn group_rows(
             status_label: r.status.label(lang),
             icon: status_icon(r.status),
             reason: r.reason.get(lang).to_string(),
+            returned: returns.get(&i.code).cloned(),
         };
         let name = lang.pick(&r.group.name, &r.group.name_en);
         match groups.last_mut() {
@@ -398,4 +447,61 @@ fn group_rows(
         }
     }
     groups
+}
+
+/// The unit's submission for the period in view, with what the viewer may do with it.
+struct SubmissionView {
+    period: String,
+    period_name: String,
+    deadline: String,
+    state: &'static str,
+    state_label: &'static str,
+    submitted_on: String,
+    submitted_by: String,
+    late: bool,
+    returns: std::collections::BTreeMap<String, String>,
+    unlocked: std::collections::BTreeMap<String, String>,
+    changes: Vec<tiendo_storage::Change>,
+    can_submit: bool,
+    can_decide: bool,
+    can_unlock: bool,
+}
+
+impl SubmissionView {
+    fn new(s: tiendo_storage::Submission, can_enter: bool, can_review: bool, lang: Lang) -> Self {
+        let (state, state_label) = match s.state.as_str() {
+            "submitted" => (
+                "submitted",
+                lang.pick("Đã gửi, chờ xét", "Submitted, awaiting review"),
+            ),
+            "returned" => (
+                "returned",
+                lang.pick("Bị trả lại để hoàn thiện", "Returned for work"),
+            ),
+            "accepted" => (
+                "accepted",
+                lang.pick("Đã chấp nhận (đã khóa)", "Accepted (locked)"),
+            ),
+            _ => (
+                "draft",
+                lang.pick("Đang soạn, chưa gửi", "Draft, not submitted"),
+            ),
+        };
+        SubmissionView {
+            period: s.period.code.clone(),
+            period_name: s.period.name.clone(),
+            deadline: s.period.deadline.dmy(),
+            state,
+            state_label,
+            submitted_on: s.submitted_on.map(|d| d.dmy()).unwrap_or_default(),
+            submitted_by: s.submitted_by.unwrap_or_default(),
+            late: s.late,
+            can_submit: can_enter && matches!(state, "draft" | "returned"),
+            can_decide: can_review && state == "submitted",
+            can_unlock: can_review && state == "accepted",
+            returns: s.returns,
+            unlocked: s.unlocked,
+            changes: s.changes,
+        }
+    }
 }

@@ -18,6 +18,7 @@ storage_tests!(
     evidence_is_checked_by_content_and_kept_with_the_figure,
     exclusions_are_asked_for_and_decided,
     the_demo_submission_is_resubmitted_accepted_and_unlocked,
+    review_through_the_pages,
 );
 
 /// A fresh directory for the evidence files of one test server.
@@ -967,4 +968,134 @@ async fn the_demo_submission_is_resubmitted_accepted_and_unlocked(store: &Store)
     assert_eq!(status, StatusCode::OK);
     let (status, body) = post_figure(&officer, addr, "14833", Some(&csrf), &fibre(1800)).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
+}
+
+/// A client signed in through the sign-in form, and the CSRF token from a page.
+async fn sign_in_page(addr: SocketAddr, username: &str, page: &str) -> (Client, String) {
+    let c = client();
+    let r = c
+        .post(format!("http://{addr}/login"))
+        .form(&[("username", username), ("password", "demo")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = c
+        .get(format!("http://{addr}{page}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = select_attr(&html, "header form input[name=csrf]", "value").unwrap();
+    (c, csrf)
+}
+
+async fn review_through_the_pages(store: &Store) {
+    let addr = start(store).await;
+    // The officer sees the returned indicator on the ward's page, and resubmits.
+    let (officer, csrf) = sign_in_page(addr, "bacson", "/units/14833").await;
+    let html = officer
+        .get(format!("http://{addr}/units/14833"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        select_attr(&html, "section.submission", "data-state").as_deref(),
+        Some("returned")
+    );
+    let doc = Html::parse_document(&html);
+    let returned = doc
+        .select(&Selector::parse("tr[data-indicator=CQ-05] .reason .flag").unwrap())
+        .next()
+        .expect("the returned indicator is marked in its row")
+        .text()
+        .collect::<String>();
+    assert!(returned.contains("cụ thể"), "{returned}");
+    let r = officer
+        .post(format!("http://{addr}/units/14833/submission/2022/submit"))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    // The city returns two indicators with reasons; an empty reason is ignored.
+    let (steering, csrf) = sign_in_page(addr, "samson", "/units/14833").await;
+    let html = steering
+        .get(format!("http://{addr}/units/14833"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        select_attr(&html, "section.submission", "data-state").as_deref(),
+        Some("submitted")
+    );
+    let r = steering
+        .post(format!("http://{addr}/units/14833/submission/2022/return"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("r.CQ-05", "Bổ sung số liệu từng tháng"),
+            ("r.HT-03", "Ghi rõ nguồn số liệu"),
+            ("r.NT-01", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let fw = store.framework_ref(None, None).await.unwrap();
+    let period = store.period(&fw, "2022").await.unwrap();
+    let s = store.submission("14833", &period).await.unwrap();
+    assert_eq!(s.state, "returned");
+    assert_eq!(s.returns.keys().collect::<Vec<_>>(), ["CQ-05", "HT-03"]);
+
+    // An officer's exclusion request shows on the city page for the steering committee to decide.
+    let (officer, csrf) = sign_in_page(addr, "quangtien", "/units/14842").await;
+    let r = officer
+        .post(format!("http://{addr}/units/14842/exclusions"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("indicator", "HT-07"),
+            ("reason", "Điểm Wi-Fi do tỉnh quản lý"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = steering
+        .get(format!("http://{addr}/units/382"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let doc = Html::parse_document(&html);
+    let request = doc
+        .select(&Selector::parse("ul.requests li").unwrap())
+        .next()
+        .expect("listed for the city");
+    assert!(
+        request
+            .text()
+            .collect::<String>()
+            .contains("Điểm Wi-Fi do tỉnh quản lý")
+    );
+    let id = request.value().attr("data-request").unwrap().to_string();
+    let csrf = select_attr(&html, "header form input[name=csrf]", "value").unwrap();
+    let r = steering
+        .post(format!("http://{addr}/exclusions/{id}/decision"))
+        .form(&[("csrf", csrf.as_str()), ("approve", "yes")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(not_applicable(addr, "14842").await, 2);
 }
