@@ -11,7 +11,7 @@ use tiendo_domain::framework_file::parse_framework;
 use tiendo_domain::unit_list::parse_unit_list;
 use tiendo_domain::{Date, Unit, UnitKind};
 use tiendo_storage::{
-    Actor, DatabaseUrl, FileStore, NewUser, StorageError, Store, grant, settings,
+    Actor, DatabaseUrl, FileStore, NewUser, Period, StorageError, Store, grant, settings,
 };
 use tiendo_web::auth::{hash_password, new_secret, secret_hash};
 
@@ -85,6 +85,11 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Reporting periods (kỳ báo cáo) of a framework, with their submission deadlines.
+    Period {
+        #[command(subcommand)]
+        command: PeriodCommand,
+    },
     /// Manage personal API tokens, sent as `Authorization: Bearer TOKEN`.
     Token {
         #[command(subcommand)]
@@ -136,6 +141,38 @@ enum UserCommand {
     /// the user's sessions.
     Passwd {
         username: String,
+        /// Database URL: sqlite://PATH or postgres://USER@HOST/DB.
+        #[arg(
+            long,
+            env = "TIENDO_DATABASE_URL",
+            default_value = "sqlite://tiendo.db"
+        )]
+        db: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum PeriodCommand {
+    /// Add a reporting period, or change one (matched by framework and code).
+    Set {
+        /// The framework code.
+        #[arg(long)]
+        framework: String,
+        /// The period's code, e.g. 2022 or 2022-Q3.
+        #[arg(long)]
+        code: String,
+        /// Its name, e.g. "Quý III năm 2022".
+        #[arg(long)]
+        name: String,
+        /// First day (YYYY-MM-DD).
+        #[arg(long)]
+        from: String,
+        /// Last day (YYYY-MM-DD).
+        #[arg(long)]
+        to: String,
+        /// Submission deadline (YYYY-MM-DD); later submissions are marked late.
+        #[arg(long)]
+        deadline: String,
         /// Database URL: sqlite://PATH or postgres://USER@HOST/DB.
         #[arg(
             long,
@@ -347,6 +384,51 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if generated {
                 println!("Mật khẩu (chỉ hiện một lần) / password (shown once): {password}");
             }
+        }
+        Command::Period {
+            command:
+                PeriodCommand::Set {
+                    framework,
+                    code,
+                    name,
+                    from,
+                    to,
+                    deadline,
+                    db,
+                },
+        } => {
+            let day = |flag: &str, v: String| -> anyhow::Result<Date> {
+                parse_date_arg(flag, Some(v))?.ok_or_else(|| anyhow!("{flag}"))
+            };
+            let (from, to, deadline) = (
+                day("--from", from)?,
+                day("--to", to)?,
+                day("--deadline", deadline)?,
+            );
+            let store = open(&db).await?;
+            let fw = store.framework_ref(Some(&framework), None).await?;
+            let period = store
+                .put_period(
+                    &fw,
+                    &Period {
+                        id: 0,
+                        code,
+                        name,
+                        starts_on: from,
+                        ends_on: to,
+                        deadline,
+                    },
+                    &Actor::system("cli"),
+                )
+                .await?;
+            println!(
+                "Kỳ báo cáo / reporting period {} {}: {} – {}, hạn / due {}",
+                fw.code,
+                period.code,
+                period.starts_on.dmy(),
+                period.ends_on.dmy(),
+                period.deadline.dmy()
+            );
         }
         Command::Token {
             command: TokenCommand::Create { username, name, db },

@@ -12,6 +12,14 @@ fn repo(path: &str) -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join(path)
 }
 
+/// Evidence files of a test server, out of the source tree.
+fn files_dir() -> String {
+    std::env::temp_dir()
+        .join(format!("tiendo-cli-{}-files", std::process::id()))
+        .display()
+        .to_string()
+}
+
 fn temp_db(name: &str) -> (PathBuf, String) {
     let path = std::env::temp_dir().join(format!("tiendo-cli-{}-{name}.db", std::process::id()));
     let _ = std::fs::remove_file(&path);
@@ -134,7 +142,15 @@ fn migrate_creates_a_database() {
 async fn demo_serves_the_meeting_day_summaries() {
     let (path, url) = temp_db("demo");
     let mut child = tiendo()
-        .args(["demo", "--db", &url, "--addr", "127.0.0.1:0"])
+        .args([
+            "demo",
+            "--db",
+            &url,
+            "--addr",
+            "127.0.0.1:0",
+            "--files",
+            &files_dir(),
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -234,7 +250,15 @@ async fn units_import_builds_the_tree_under_the_nation_and_serves_it() {
     }
 
     let mut child = tiendo()
-        .args(["serve", "--db", &url, "--addr", "127.0.0.1:0"])
+        .args([
+            "serve",
+            "--db",
+            &url,
+            "--addr",
+            "127.0.0.1:0",
+            "--files",
+            &files_dir(),
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -288,4 +312,187 @@ fn units_import_refuses_a_bad_list_and_imports_nothing() {
     );
     assert!(stderr.contains("nothing imported"), "{stderr}");
     assert!(!path.exists(), "the database was not even opened");
+}
+
+#[tokio::test]
+async fn users_tokens_and_periods_from_the_command_line() {
+    let (path, url) = temp_db("users");
+    let run = |args: &[&str], stdin: Option<&str>| {
+        let mut cmd = tiendo();
+        cmd.current_dir(repo(""))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        {
+            use std::io::Write;
+            let mut input = child.stdin.take().unwrap();
+            if let Some(text) = stdin {
+                input.write_all(text.as_bytes()).unwrap();
+            }
+        }
+        child.wait_with_output().unwrap()
+    };
+    let out = run(&["demo", "--load-only", "--db", &url], None);
+    assert!(out.status.success());
+    let out = run(
+        &[
+            "user",
+            "add",
+            "--username",
+            "thuy",
+            "--role",
+            "officer",
+            "--unit",
+            "14836",
+            "--name",
+            "Nguyễn Thị Thủy",
+            "--db",
+            &url,
+        ],
+        Some("mat-khau-dai-1\n"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(
+        &[
+            "user",
+            "add",
+            "--username",
+            "x",
+            "--role",
+            "boss",
+            "--db",
+            &url,
+        ],
+        Some("mat-khau-dai-1\n"),
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid role"));
+    let out = run(
+        &[
+            "user",
+            "add",
+            "--username",
+            "y",
+            "--role",
+            "officer",
+            "--unit",
+            "14836",
+            "--db",
+            &url,
+        ],
+        Some("short\n"),
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("8 characters"));
+    let out = run(
+        &["user", "passwd", "thuy", "--db", &url],
+        Some("mat-khau-moi-2\n"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(
+        &[
+            "token",
+            "create",
+            "thuy",
+            "--name",
+            "bang-tinh",
+            "--db",
+            &url,
+        ],
+        None,
+    );
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let token = stdout.trim().rsplit(' ').next().unwrap().to_string();
+    assert_eq!(token.len(), 64, "{stdout}");
+    let out = run(
+        &[
+            "period",
+            "set",
+            "--framework",
+            "cds-xa-phuong-2022",
+            "--code",
+            "2022-Q4",
+            "--name",
+            "Quý IV năm 2022",
+            "--from",
+            "2022-10-01",
+            "--to",
+            "2022-12-31",
+            "--deadline",
+            "2023-01-10",
+            "--db",
+            &url,
+        ],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // The token works as a Bearer token for the new officer's ward, and only there.
+    let mut child = tiendo()
+        .args([
+            "serve",
+            "--db",
+            &url,
+            "--addr",
+            "127.0.0.1:0",
+            "--files",
+            &format!("{}.files", path.display()),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|line| line.strip_prefix("tiendo: ").map(str::to_string))
+        .unwrap();
+    let client = reqwest::Client::new();
+    let figure =
+        serde_json::json!({"indicator": "NT-01", "observed_on": "2022-10-31", "value": true});
+    let own = client
+        .post(format!("{base}api/v1/units/14836/observations"))
+        .bearer_auth(&token)
+        .json(&figure)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    let other = client
+        .post(format!("{base}api/v1/units/14833/observations"))
+        .bearer_auth(&token)
+        .json(&figure)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    let wrong = client
+        .post(format!("{base}api/v1/units/14836/observations"))
+        .bearer_auth("nope")
+        .json(&figure)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let _ = std::fs::remove_file(&path);
+    let _ = std::fs::remove_dir_all(format!("{}.files", path.display()));
+    assert_eq!(own.as_u16(), 201);
+    assert_eq!(other.as_u16(), 403);
+    assert_eq!(wrong.as_u16(), 401);
 }

@@ -25,6 +25,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/login", get(login_page).post(login_submit))
         .route("/logout", axum::routing::post(logout_submit))
         .route("/units/{code}/entry", get(entry_page).post(entry_submit))
+        .route("/account", get(account_page))
+        .route("/account/tokens", axum::routing::post(create_token))
         .route("/units/{code}/indicators/{indicator}", get(history_page))
         .route(
             "/units/{code}/submission/{period}/{action}",
@@ -972,4 +974,87 @@ async fn exclusion_decision(
         .and_then(|r| r.find("/units/").map(|i| r[i..].to_string()))
         .unwrap_or_else(|| format!("/units/{}", request.unit_code));
     Ok(Redirect::to(&back).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    lang: Lang,
+    signed_in: Option<String>,
+    csrf: String,
+    username: String,
+    display_name: String,
+    roles: Vec<String>,
+    new_token: Option<String>,
+}
+
+async fn account(
+    viewer: &Viewer,
+    lang: Lang,
+    new_token: Option<String>,
+) -> Result<Response, PageError> {
+    let Some(user) = &viewer.user else {
+        return Ok(Redirect::to("/login?next=/account").into_response());
+    };
+    let page = AccountPage {
+        lang,
+        signed_in: Some(user.username.clone()),
+        csrf: viewer.csrf.clone().unwrap_or_default(),
+        username: user.username.clone(),
+        display_name: user.display_name.clone(),
+        roles: user
+            .grants
+            .iter()
+            .map(|g| match &g.unit_code {
+                Some(unit) => format!("{} — {unit}", g.role.label(lang)),
+                None => g.role.label(lang).to_string(),
+            })
+            .collect(),
+        new_token,
+    };
+    html(StatusCode::OK, &page, lang)
+}
+
+async fn account_page(
+    viewer: Viewer,
+    Query(params): Query<ViewParams>,
+) -> Result<Response, PageError> {
+    let lang = params
+        .lang
+        .as_deref()
+        .map(|l| lang_of(Some(l)))
+        .or(viewer.user.as_ref().map(|u| u.lang))
+        .unwrap_or_default();
+    account(&viewer, lang, None).await
+}
+
+/// Creates a personal API token; it is shown once and kept only as a hash.
+async fn create_token(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Query(params): Query<ViewParams>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let lang = params.lang();
+    let fail = |e: AppError| PageError(e, lang);
+    let Some(user) = &viewer.user else {
+        return Err(fail(AppError::SignInRequired));
+    };
+    let fields: HashMap<String, String> = fields.into_iter().collect();
+    viewer
+        .check_csrf(&headers, fields.get("csrf").map(String::as_str))
+        .map_err(fail)?;
+    let name = fields
+        .get("name")
+        .map(|n| n.trim())
+        .filter(|n| !n.is_empty())
+        .unwrap_or("api");
+    let token = crate::auth::new_secret();
+    state
+        .store
+        .create_api_token(&user.username, name, &secret_hash(&token), &viewer.actor())
+        .await
+        .map_err(|e| fail(e.into()))?;
+    account(&viewer, lang, Some(token)).await
 }
