@@ -229,6 +229,67 @@ impl Store {
         Ok(())
     }
 
+    /// Gives a user one more role (audited).
+    pub async fn grant_role(&self, username: &str, grant: &Grant, actor: &Actor) -> Result<User> {
+        let mut tx = self.pool.begin().await?;
+        let id = user_id(&mut tx.conn(), username).await?;
+        let exists = sql!(tx.conn(), fetch_optional_scalar i64,
+            "SELECT r.id FROM user_roles r LEFT JOIN units u ON u.id = r.unit_id
+             WHERE r.user_id = $1 AND r.role = $2 AND (u.code = $3 OR (u.code IS NULL AND $3 IS NULL))",
+            id, grant.role.code(), grant.unit_code.as_deref())?;
+        if exists.is_none() {
+            self.add_grant(&mut tx.conn(), id, grant).await?;
+            audit(
+                &mut tx.conn(),
+                actor,
+                "user.grant",
+                grant.unit_code.as_deref(),
+                None,
+                Some(id),
+                None,
+                Some(format!("{username}: {}", describe_grant(grant))),
+            )
+            .await?;
+        }
+        let user = self.user_on(&mut tx.conn(), id).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    /// Takes a role away from a user (audited); their sessions end.
+    pub async fn revoke_role(&self, username: &str, grant: &Grant, actor: &Actor) -> Result<User> {
+        let mut tx = self.pool.begin().await?;
+        let id = user_id(&mut tx.conn(), username).await?;
+        let removed = sql!(tx.conn(), execute
+            "DELETE FROM user_roles WHERE user_id = $1 AND role = $2 AND
+                 (unit_id = (SELECT id FROM units WHERE code = $3) OR (unit_id IS NULL AND $3 IS NULL))",
+            id, grant.role.code(), grant.unit_code.as_deref())?;
+        if removed == 0 {
+            return Err(StorageError::not_found(
+                format!("{username} không có vai trò {}", describe_grant(grant)),
+                format!(
+                    "{username} does not hold the role {}",
+                    describe_grant(grant)
+                ),
+            ));
+        }
+        sql!(tx.conn(), execute "DELETE FROM sessions WHERE user_id = $1", id)?;
+        audit(
+            &mut tx.conn(),
+            actor,
+            "user.revoke",
+            grant.unit_code.as_deref(),
+            None,
+            Some(id),
+            Some(format!("{username}: {}", describe_grant(grant))),
+            None,
+        )
+        .await?;
+        let user = self.user_on(&mut tx.conn(), id).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
     async fn user_on(&self, conn: &mut Conn<'_>, id: i64) -> Result<User> {
         let row = sql!(&mut *conn, fetch_optional UserRow,
             &format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"), id)?
@@ -489,4 +550,19 @@ pub fn grant(role: Role, unit_code: Option<&str>) -> Grant {
         role,
         unit_code: unit_code.map(str::to_string),
     }
+}
+
+fn describe_grant(g: &Grant) -> String {
+    match &g.unit_code {
+        Some(unit) => format!("{}@{unit}", g.role),
+        None => g.role.to_string(),
+    }
+}
+
+async fn user_id(conn: &mut Conn<'_>, username: &str) -> Result<i64> {
+    sql!(&mut *conn, fetch_optional_scalar i64, "SELECT id FROM users WHERE username = $1", username)?
+        .ok_or_else(|| StorageError::not_found(
+            format!("không có người dùng «{username}»"),
+            format!("no user is called «{username}»"),
+        ))
 }

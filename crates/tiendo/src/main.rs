@@ -137,6 +137,36 @@ enum UserCommand {
         )]
         db: String,
     },
+    /// Give a user one more role.
+    Grant {
+        username: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        unit: Option<String>,
+        /// Database URL: sqlite://PATH or postgres://USER@HOST/DB.
+        #[arg(
+            long,
+            env = "TIENDO_DATABASE_URL",
+            default_value = "sqlite://tiendo.db"
+        )]
+        db: String,
+    },
+    /// Take a role away from a user; ends the user's sessions.
+    Revoke {
+        username: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        unit: Option<String>,
+        /// Database URL: sqlite://PATH or postgres://USER@HOST/DB.
+        #[arg(
+            long,
+            env = "TIENDO_DATABASE_URL",
+            default_value = "sqlite://tiendo.db"
+        )]
+        db: String,
+    },
     /// Set a user's password (read from standard input, or generated and printed once); ends
     /// the user's sessions.
     Passwd {
@@ -371,6 +401,38 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if generated {
                 println!("Mật khẩu (chỉ hiện một lần) / password (shown once): {password}");
             }
+        }
+        Command::User {
+            command:
+                UserCommand::Grant {
+                    username,
+                    role,
+                    unit,
+                    db,
+                },
+        } => {
+            let grant = grant(parse_role(&role)?, unit.as_deref());
+            let user = open(&db)
+                .await?
+                .grant_role(&username, &grant, &Actor::system("cli"))
+                .await?;
+            println!("{}: {}", user.username, roles_of(&user));
+        }
+        Command::User {
+            command:
+                UserCommand::Revoke {
+                    username,
+                    role,
+                    unit,
+                    db,
+                },
+        } => {
+            let grant = grant(parse_role(&role)?, unit.as_deref());
+            let user = open(&db)
+                .await?
+                .revoke_role(&username, &grant, &Actor::system("cli"))
+                .await?;
+            println!("{}: {}", user.username, roles_of(&user));
         }
         Command::User {
             command: UserCommand::Passwd { username, db },
@@ -611,4 +673,20 @@ fn password_from_stdin() -> anyhow::Result<(String, bool)> {
         anyhow::bail!("mật khẩu cần ít nhất 8 ký tự\nthe password needs at least 8 characters");
     }
     Ok((password, false))
+}
+
+fn parse_role(role: &str) -> anyhow::Result<Role> {
+    role.parse()
+        .map_err(|e: String| anyhow!("vai trò không hợp lệ: {e}\ninvalid role: {e}"))
+}
+
+fn roles_of(user: &tiendo_storage::User) -> String {
+    user.grants
+        .iter()
+        .map(|g| match &g.unit_code {
+            Some(u) => format!("{}@{u}", g.role),
+            None => g.role.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }

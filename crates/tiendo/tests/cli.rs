@@ -441,6 +441,34 @@ async fn users_tokens_and_periods_from_the_command_line() {
         String::from_utf8_lossy(&out.stderr)
     );
 
+    let out = run(
+        &[
+            "user", "grant", "thuy", "--role", "viewer", "--unit", "382", "--db", &url,
+        ],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("officer@14836, viewer@382"));
+    let out = run(
+        &[
+            "user", "revoke", "thuy", "--role", "viewer", "--unit", "382", "--db", &url,
+        ],
+        None,
+    );
+    assert!(out.status.success());
+    let out = run(
+        &[
+            "user", "revoke", "thuy", "--role", "viewer", "--unit", "382", "--db", &url,
+        ],
+        None,
+    );
+    assert!(!out.status.success(), "nothing left to revoke");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not hold the role"));
+
     // The token works as a Bearer token for the new officer's ward, and only there.
     let mut child = tiendo()
         .args([
