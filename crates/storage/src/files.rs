@@ -41,6 +41,35 @@ impl FileStore {
         })
     }
 
+    /// Opens the store named by `spec`: `s3://BUCKET[/PREFIX]` (credentials and region from the
+    /// usual `AWS_*` variables; needs a build with the `s3` feature) for several instances
+    /// sharing files, else a local directory.
+    pub fn open(spec: &str) -> Result<FileStore> {
+        if spec.starts_with("s3://") {
+            return FileStore::s3(spec);
+        }
+        FileStore::local(std::path::Path::new(spec))
+    }
+
+    #[cfg(feature = "s3")]
+    fn s3(url: &str) -> Result<FileStore> {
+        let store = object_store::aws::AmazonS3Builder::from_env()
+            .with_url(url)
+            .build()
+            .map_err(file_error)?;
+        Ok(FileStore {
+            store: Arc::new(store),
+        })
+    }
+
+    #[cfg(not(feature = "s3"))]
+    fn s3(url: &str) -> Result<FileStore> {
+        Err(StorageError::invalid(
+            format!("bản dựng này không hỗ trợ S3 ({url}); hãy dựng lại với `--features s3`"),
+            format!("this build has no S3 support ({url}); rebuild with `--features s3`"),
+        ))
+    }
+
     fn path(hash: &str) -> Path {
         Path::from(format!("sha256/{}/{}", &hash[..2], hash))
     }

@@ -40,9 +40,9 @@ enum Command {
         /// Load the demo and exit without serving.
         #[arg(long)]
         load_only: bool,
-        /// Directory for evidence files.
+        /// Where evidence files live: a directory, or s3://BUCKET[/PREFIX] (with the `s3` feature).
         #[arg(long, default_value = "tiendo-demo-files")]
-        files: PathBuf,
+        files: String,
     },
     /// Serve an existing database.
     Serve {
@@ -56,9 +56,10 @@ enum Command {
         /// Address to serve on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,
-        /// Directory for evidence files (shared storage when several instances serve one database).
-        #[arg(long, env = "TIENDO_FILES_DIR", default_value = "tiendo-files")]
-        files: PathBuf,
+        /// Where evidence files live: a directory, or s3://BUCKET[/PREFIX] (with the `s3`
+        /// feature) when several instances serve one database.
+        #[arg(long, env = "TIENDO_FILES", default_value = "tiendo-files")]
+        files: String,
     },
     /// Bring the database schema up to date.
     Migrate {
@@ -537,8 +538,8 @@ async fn open(db: &str) -> anyhow::Result<Store> {
         .with_context(|| format!("opening {url:?}"))
 }
 
-async fn serve(store: Store, files: &std::path::Path, addr: &str) -> anyhow::Result<()> {
-    let files = FileStore::local(files)?;
+async fn serve(store: Store, files: &str, addr: &str) -> anyhow::Result<()> {
+    let files = FileStore::open(files)?;
     let addr: SocketAddr = tokio::net::lookup_host(addr)
         .await
         .ok()
