@@ -232,20 +232,29 @@ impl Store {
         actor: &Actor,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        let belongs = sql!(tx.conn(), fetch_optional_scalar i64,
-            "SELECT o.id FROM observations o JOIN units u ON u.id = o.unit_id JOIN indicators i ON i.id = o.indicator_id
-             WHERE o.id = $1 AND u.code = $2 AND i.code = $3 AND i.framework_id = $4",
-            observation_id, unit_code, indicator_code, framework.id)?;
-        if belongs.is_none() {
-            return Err(StorageError::not_found(
-                format!(
-                    "không có số liệu số {observation_id} của chỉ tiêu {indicator_code} tại đơn vị {unit_code}"
-                ),
-                format!(
-                    "no figure {observation_id} of indicator {indicator_code} at unit {unit_code}"
-                ),
-            ));
+        #[derive(sqlx::FromRow)]
+        struct Belongs {
+            unit_id: i64,
+            observed_on: String,
         }
+        let belongs = sql!(tx.conn(), fetch_optional Belongs,
+            "SELECT o.unit_id, o.observed_on FROM observations o JOIN units u ON u.id = o.unit_id JOIN indicators i ON i.id = o.indicator_id
+             WHERE o.id = $1 AND u.code = $2 AND i.code = $3 AND i.framework_id = $4",
+            observation_id, unit_code, indicator_code, framework.id)?
+        .ok_or_else(|| {
+            StorageError::not_found(
+                format!("không có số liệu số {observation_id} của chỉ tiêu {indicator_code} tại đơn vị {unit_code}"),
+                format!("no figure {observation_id} of indicator {indicator_code} at unit {unit_code}"),
+            )
+        })?;
+        // Evidence is part of what a submission holds: the same lock applies.
+        let day = parse_date(&belongs.observed_on, "observed_on")?;
+        crate::submissions::check_unlocked(
+            &mut tx.conn(),
+            framework.id,
+            &[(belongs.unit_id, indicator_code, day)],
+        )
+        .await?;
         insert(
             &mut tx.conn(),
             observation_id,

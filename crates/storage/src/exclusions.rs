@@ -20,10 +20,12 @@ pub struct ExclusionRequest {
     pub decided_by: Option<String>,
     pub decided_at: Option<String>,
     pub decision_note: Option<String>,
+    /// The framework the indicator belongs to.
+    pub framework_id: i64,
 }
 
 const REQUEST_COLUMNS: &str = "r.id, u.code AS unit_code, u.name AS unit_name, i.code AS indicator_code, r.reason, r.state,
-    requester.username AS requested_by, r.requested_at, decider.username AS decided_by, r.decided_at, r.decision_note";
+    requester.username AS requested_by, r.requested_at, decider.username AS decided_by, r.decided_at, r.decision_note, i.framework_id";
 const REQUEST_JOINS: &str = "FROM exclusion_requests r JOIN units u ON u.id = r.unit_id
     JOIN indicators i ON i.id = r.indicator_id
     LEFT JOIN users requester ON requester.id = r.requested_by LEFT JOIN users decider ON decider.id = r.decided_by";
@@ -117,14 +119,23 @@ impl Store {
     /// in one transaction.
     pub async fn decide_exclusion(
         &self,
-        framework: &FrameworkRef,
         id: i64,
         approve: bool,
         note: &str,
         actor: &Actor,
     ) -> Result<ExclusionRequest> {
-        let rules = self.framework(framework).await?;
         let request = self.exclusion_request(id).await?;
+        // The request's own framework, whatever framework is in view.
+        let framework = self
+            .frameworks()
+            .await?
+            .into_iter()
+            .find(|f| f.id == request.framework_id)
+            .ok_or_else(|| {
+                StorageError::Corrupt(format!("framework {} is gone", request.framework_id))
+            })?;
+        let framework = &framework;
+        let rules = self.framework(framework).await?;
         let mut tx = self.pool.begin().await?;
         let state = if approve { "approved" } else { "refused" };
         let changed = sql!(tx.conn(), execute

@@ -68,6 +68,7 @@ impl DatabaseUrl {
     pub fn redacted(&self) -> String {
         match self {
             DatabaseUrl::Sqlite(path) => format!("sqlite://{path}"),
+            DatabaseUrl::Postgres(url) if url.contains("password=") => mask_password(url),
             DatabaseUrl::Postgres(url) => {
                 let Some(scheme_end) = url.find("://") else {
                     return url.clone();
@@ -92,10 +93,29 @@ impl DatabaseUrl {
     }
 }
 
+/// `scheme://user:***@host…`, and `password=***` in the query: safe to print.
+fn mask_password(url: &str) -> String {
+    let mut out = match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    };
+    if let Some(i) = out.find("password=") {
+        let end = out[i..].find('&').map_or(out.len(), |e| i + e);
+        out.replace_range(i + "password=".len()..end, "***");
+    }
+    out
+}
+
 impl FromStr for DatabaseUrl {
     type Err = StorageError;
     fn from_str(s: &str) -> Result<Self, StorageError> {
-        let bad = || StorageError::BadUrl(s.to_string());
+        let bad = || StorageError::BadUrl(mask_password(s));
         if let Some(path) = s.strip_prefix("sqlite://") {
             let path = path.split('?').next().unwrap_or("");
             if path.is_empty() {
@@ -116,6 +136,7 @@ pub enum StorageError {
         "không nhận địa chỉ cơ sở dữ liệu «{0}»: dùng sqlite://ĐƯỜNG_DẪN hoặc postgres://...\n\
          unsupported database URL «{0}»: use sqlite://PATH (e.g. sqlite://tiendo.db) or postgres://USER@HOST/DB"
     )]
+    /// The URL as given, with any password masked.
     BadUrl(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
@@ -325,6 +346,25 @@ mod tests {
                 "{err}"
             );
         }
+    }
+
+    #[test]
+    fn refused_urls_do_not_show_passwords() {
+        let err = "mysql://root:hunter2@db/x"
+            .parse::<DatabaseUrl>()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            !err.contains("hunter2") && err.contains("root:***@db"),
+            "{err}"
+        );
+        let url: DatabaseUrl = "postgres://db/x?user=a&password=hunter2&sslmode=require"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            url.redacted(),
+            "postgres://db/x?user=a&password=***&sslmode=require"
+        );
     }
 
     #[test]

@@ -209,6 +209,22 @@ impl Store {
                     ),
                 );
             }
+            if let Some(&(_, kind)) = unit
+                && !indicator.applies_to.contains(&kind)
+            {
+                problem(
+                    format!(
+                        "chỉ tiêu {} không áp dụng cho đơn vị loại {}",
+                        indicator.code,
+                        kind.label(tiendo_domain::Lang::Vi)
+                    ),
+                    format!(
+                        "indicator {} does not apply to a unit of kind {}",
+                        indicator.code,
+                        kind.label(tiendo_domain::Lang::En)
+                    ),
+                );
+            }
             if o.planned_by.is_some() && indicator.measure != Measure::YesNo {
                 problem(
                     "ngày kế hoạch chỉ dùng cho chỉ tiêu có/không".into(),
@@ -239,7 +255,14 @@ impl Store {
         }
         let recorded_at = now_utc();
         let mut ids = Vec::with_capacity(rows.len());
-        for chunk in rows.chunks(CHUNK_ROWS) {
+        // Evidence is matched to figures by id, and neither database promises the order of
+        // RETURNING rows: with evidence, figures go in one at a time.
+        let chunk_rows = if evidence.iter().any(|e| !e.is_empty()) {
+            1
+        } else {
+            CHUNK_ROWS
+        };
+        for chunk in rows.chunks(chunk_rows) {
             let q = format!(
                 "INSERT INTO observations (unit_id, indicator_id, observed_on, yes_no, amount_thousandths, numerator, denominator, planned_by, note, recorded_at, recorded_by) VALUES {} RETURNING id",
                 placeholders(chunk.len(), 11)
@@ -386,6 +409,26 @@ impl Store {
                 format!("indicator {indicator_code}: {e}"),
             ));
         }
+        if new.observed_on < framework.period_start {
+            return Err(StorageError::invalid(
+                format!(
+                    "ngày số liệu {} trước kỳ của khung chỉ tiêu (từ {})",
+                    new.observed_on.dmy(),
+                    framework.period_start.dmy()
+                ),
+                format!(
+                    "the figure's date {} is before the framework period (from {})",
+                    new.observed_on.dmy(),
+                    framework.period_start.dmy()
+                ),
+            ));
+        }
+        if new.planned_by.is_some() && indicator.measure != Measure::YesNo {
+            return Err(StorageError::invalid(
+                "ngày kế hoạch chỉ dùng cho chỉ tiêu có/không",
+                "a plan date is only for yes/no indicators",
+            ));
+        }
         let mut tx = self.pool.begin().await?;
         let (unit_id, unit) = Store::unit_with_id(&mut tx.conn(), unit_code).await?;
         let indicator_id = indicator_ids(&mut tx.conn(), framework.id)
@@ -423,36 +466,10 @@ impl Store {
                 o.observed_on.dmy()
             )
         };
-        if current.version != expected_version {
-            audit(
-                &mut tx.conn(),
-                actor,
-                "observation.update_refused",
-                Some(unit_code),
-                Some(indicator_code),
-                Some(id),
-                Some(audit_json(&old)),
-                Some(audit_json(new)),
-            )
-            .await?;
-            tx.commit().await?;
-            return Err(StorageError::Conflict {
-                vi: format!(
-                    "Người khác đã lưu số liệu này trước (phiên bản {}). Giá trị đang lưu: {}; giá trị của bạn: {}. Không có gì bị ghi đè; hãy tải lại và nhập lại nếu cần.",
-                    current.version,
-                    show(&old, tiendo_domain::Lang::Vi),
-                    show(new, tiendo_domain::Lang::Vi)
-                ),
-                en: format!(
-                    "Someone else saved this figure first (version {}). Saved value: {}; yours: {}. Nothing was overwritten; reload and enter it again if needed.",
-                    current.version,
-                    show(&old, tiendo_domain::Lang::En),
-                    show(new, tiendo_domain::Lang::En)
-                ),
-            });
-        }
+        // The version decides, in the UPDATE itself: on PostgreSQL a concurrent writer waits
+        // for the first to commit and then matches no row.
         let (yes_no, amount, numerator, denominator) = figure_columns(&new.figure);
-        sql!(tx.conn(), execute
+        let changed = sql!(tx.conn(), execute
             "UPDATE observations SET observed_on = $1, yes_no = $2, amount_thousandths = $3,
                  numerator = $4, denominator = $5, planned_by = $6, note = $7,
                  recorded_at = $8, recorded_by = $9, version = version + 1
@@ -460,6 +477,37 @@ impl Store {
             new.observed_on.to_string(), yes_no, amount, numerator, denominator,
             new.planned_by.map(|d| d.to_string()), new.note.as_str(), now_utc(), actor.user_id,
             id, expected_version)?;
+        if changed == 0 {
+            let saved = sql!(tx.conn(), fetch_one ObservationRow,
+                &format!("SELECT {OBSERVATION_COLUMNS} FROM observations o WHERE o.id = $1"), id)?;
+            let saved_figure = saved.to_observation()?;
+            audit(
+                &mut tx.conn(),
+                actor,
+                "observation.update_refused",
+                Some(unit_code),
+                Some(indicator_code),
+                Some(id),
+                Some(audit_json(&saved_figure)),
+                Some(audit_json(new)),
+            )
+            .await?;
+            tx.commit().await?;
+            return Err(StorageError::Conflict {
+                vi: format!(
+                    "Người khác đã lưu số liệu này trước (phiên bản {}). Giá trị đang lưu: {}; giá trị của bạn: {}. Không có gì bị ghi đè; hãy tải lại và nhập lại nếu cần.",
+                    saved.version,
+                    show(&saved_figure, tiendo_domain::Lang::Vi),
+                    show(new, tiendo_domain::Lang::Vi)
+                ),
+                en: format!(
+                    "Someone else saved this figure first (version {}). Saved value: {}; yours: {}. Nothing was overwritten; reload and enter it again if needed.",
+                    saved.version,
+                    show(&saved_figure, tiendo_domain::Lang::En),
+                    show(new, tiendo_domain::Lang::En)
+                ),
+            });
+        }
         audit(
             &mut tx.conn(),
             actor,

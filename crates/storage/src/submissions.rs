@@ -135,8 +135,9 @@ async fn snapshot(
     Ok(out)
 }
 
-/// Refuses writes to figures that an accepted submission locked, unless the indicator was
-/// unlocked. `writes` holds (unit id, indicator code, date of the figure).
+/// Refuses writes to figures that a submission holds: while it waits for review (the reviewer
+/// must see what was submitted) and once accepted, unless the indicator was unlocked.
+/// `writes` holds (unit id, indicator code, date of the figure).
 pub(crate) async fn check_unlocked(
     conn: &mut Conn<'_>,
     framework_id: i64,
@@ -146,14 +147,29 @@ pub(crate) async fn check_unlocked(
     struct Lock {
         id: i64,
         unit_id: i64,
+        state: String,
         name: String,
         starts_on: String,
         ends_on: String,
     }
-    let locks = sql!(&mut *conn, fetch_all Lock,
-        "SELECT s.id, s.unit_id, p.name, p.starts_on, p.ends_on FROM submissions s JOIN periods p ON p.id = s.period_id
-         WHERE p.framework_id = $1 AND s.state = 'accepted'",
-        framework_id)?;
+    let mut unit_ids: Vec<i64> = writes.iter().map(|w| w.0).collect();
+    unit_ids.sort_unstable();
+    unit_ids.dedup();
+    let mut locks = Vec::new();
+    for chunk in unit_ids.chunks(crate::conn::CHUNK_ROWS) {
+        let q = format!(
+            "SELECT s.id, s.unit_id, s.state, p.name, p.starts_on, p.ends_on FROM submissions s JOIN periods p ON p.id = s.period_id
+             WHERE p.framework_id = $1 AND s.state IN ('submitted', 'accepted') AND s.unit_id IN ({})",
+            crate::derive::in_list(2, chunk.len())
+        );
+        locks.extend(sql!(&mut *conn, fetch_all_with Lock, q.as_str(), |q| {
+            let mut q = q.bind(framework_id);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q
+        })?);
+    }
     if locks.is_empty() {
         return Ok(());
     }
@@ -162,19 +178,34 @@ pub(crate) async fn check_unlocked(
         submission_id: i64,
         indicator_code: String,
     }
-    let unlocked: Vec<Unlock> = sql!(&mut *conn, fetch_all Unlock,
-        "SELECT u.submission_id, u.indicator_code FROM unlocks u JOIN submissions s ON s.id = u.submission_id
-         JOIN periods p ON p.id = s.period_id WHERE p.framework_id = $1",
-        framework_id)?;
+    let mut unlocked: Vec<Unlock> = Vec::new();
+    for lock in locks.iter().filter(|l| l.state == "accepted") {
+        unlocked.extend(sql!(&mut *conn, fetch_all Unlock,
+            "SELECT submission_id, indicator_code FROM unlocks WHERE submission_id = $1", lock.id)?);
+    }
     for &(unit_id, code, day) in writes {
+        let day = day.to_string();
         for lock in locks.iter().filter(|l| l.unit_id == unit_id) {
-            let inside = lock.starts_on.as_str() <= day.to_string().as_str()
-                && day.to_string().as_str() <= lock.ends_on.as_str();
+            let inside = lock.starts_on <= day && day <= lock.ends_on;
             let open = unlocked
                 .iter()
                 .any(|u| u.submission_id == lock.id && u.indicator_code == code);
-            if inside && !open {
-                return Err(StorageError::invalid(
+            if !inside || open {
+                continue;
+            }
+            return Err(if lock.state == "submitted" {
+                StorageError::invalid(
+                    format!(
+                        "hồ sơ kỳ {} đã gửi và đang chờ xét, nên số liệu chỉ tiêu {code} chưa sửa được; nếu cần sửa, Ban chỉ đạo trả lại hồ sơ",
+                        lock.name
+                    ),
+                    format!(
+                        "the submission for {} is waiting for review, so figures of {code} cannot change; to correct them, the steering committee returns it",
+                        lock.name
+                    ),
+                )
+            } else {
+                StorageError::invalid(
                     format!(
                         "số liệu chỉ tiêu {code} kỳ {} đã được chấp nhận và khóa; cần Ban chỉ đạo mở khóa chỉ tiêu này trước khi sửa",
                         lock.name
@@ -183,8 +214,8 @@ pub(crate) async fn check_unlocked(
                         "figures of {code} for {} were accepted and are locked; the steering committee must unlock this indicator first",
                         lock.name
                     ),
-                ));
-            }
+                )
+            });
         }
     }
     Ok(())
@@ -365,7 +396,12 @@ impl Store {
                      VALUES ($1, $2, 'submitted', $3, $4, $5, $6)",
                     unit_id, period.id, on.to_string(), actor.user_id, late, current.as_str())?;
             }
-            Some(s) if s.state == "draft" || s.state == "returned" => {
+            // A correction after an unlock is submitted again, and locked again once accepted.
+            Some(s)
+                if s.state == "draft"
+                    || s.state == "returned"
+                    || (s.state == "accepted" && has_unlocks(&mut tx.conn(), s.id).await?) =>
+            {
                 let changed = sql!(tx.conn(), execute
                     "UPDATE submissions SET state = 'submitted', submitted_on = $1, submitted_by = $2, late = $3,
                          previous_snapshot = snapshot, snapshot = $4, decided_at = NULL, decided_by = NULL
@@ -376,6 +412,7 @@ impl Store {
                 }
                 let _ = s.snapshot;
                 sql!(tx.conn(), execute "DELETE FROM submission_returns WHERE submission_id = $1", s.id)?;
+                sql!(tx.conn(), execute "DELETE FROM unlocks WHERE submission_id = $1", s.id)?;
             }
             Some(s) => return Err(state_conflict(&s.state)),
         }
@@ -568,4 +605,10 @@ fn state_conflict(state: &str) -> StorageError {
         vi: format!("hồ sơ đang ở trạng thái «{state}», không gửi lại được"),
         en: format!("the submission is «{state}» and cannot be submitted again"),
     }
+}
+
+async fn has_unlocks(conn: &mut Conn<'_>, submission_id: i64) -> Result<bool> {
+    Ok(sql!(&mut *conn, fetch_one_scalar i64,
+        "SELECT COUNT(*) FROM unlocks WHERE submission_id = $1", submission_id)?
+        > 0)
 }

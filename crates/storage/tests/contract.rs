@@ -867,7 +867,7 @@ mod review {
         let listed = store.exclusion_requests("382").await.unwrap();
         assert_eq!((listed.len(), listed[0].state.as_str()), (1, "pending"));
         let refused = store
-            .decide_exclusion(&fw, id, false, "Chưa đủ căn cứ", &Actor::system("steering"))
+            .decide_exclusion(id, false, "Chưa đủ căn cứ", &Actor::system("steering"))
             .await
             .unwrap();
         assert_eq!(refused.state, "refused");
@@ -883,7 +883,7 @@ mod review {
         assert!(
             matches!(
                 store
-                    .decide_exclusion(&fw, id, true, "", &Actor::system("steering"))
+                    .decide_exclusion(id, true, "", &Actor::system("steering"))
                     .await,
                 Err(StorageError::Conflict { .. })
             ),
@@ -894,7 +894,7 @@ mod review {
             .await
             .unwrap();
         store
-            .decide_exclusion(&fw, again, true, "Đồng ý", &Actor::system("steering"))
+            .decide_exclusion(again, true, "Đồng ý", &Actor::system("steering"))
             .await
             .unwrap();
         let c = store.summary("14833", &fw, d).await.unwrap().counts;

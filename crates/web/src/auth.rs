@@ -108,6 +108,48 @@ impl Viewer {
     }
 }
 
+/// The client's address: the first hop of `X-Forwarded-For` when tiendo runs behind a proxy it
+/// trusts (`TIENDO_TRUSTED_PROXY=1`), else the connection's peer.
+fn client_address(parts: &Parts) -> String {
+    let trusted = std::env::var("TIENDO_TRUSTED_PROXY").is_ok_and(|v| v == "1" || v == "true");
+    let forwarded = parts
+        .headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty());
+    match forwarded {
+        Some(first) if trusted => first,
+        _ => parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_else(|| "unknown".into()),
+    }
+}
+
+/// Refuses a sign-in posted from another site (login CSRF): when the browser says where the
+/// request comes from, it must be this host.
+pub fn check_same_origin(headers: &HeaderMap) -> Result<(), AppError> {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return Ok(());
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or(origin);
+    if origin_host.eq_ignore_ascii_case(host) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden {
+            vi: "Yêu cầu đăng nhập đến từ trang khác; hãy đăng nhập từ trang tiendo".into(),
+            en: "This sign-in came from another site; sign in from the tiendo page".into(),
+        })
+    }
+}
+
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
@@ -127,11 +169,7 @@ impl FromRequestParts<AppState> for Viewer {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let address = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
-            .unwrap_or_else(|| "unknown".into());
+        let address = client_address(parts);
         let bearer = parts
             .headers
             .get(header::AUTHORIZATION)

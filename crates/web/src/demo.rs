@@ -83,6 +83,15 @@ pub const DEMO_ACCOUNTS: [DemoAccount; 8] = [
 /// figures; opens the read views to the public, on the meeting day, at the city.
 pub async fn load(store: &Store) -> Result<LoadedDemo> {
     let actor = Actor::system("demo");
+    // Re-creating the demo empties the database: never one that holds real data.
+    let holds_data = !store.units().await?.is_empty();
+    let is_demo = store.setting(settings::ILLUSTRATIVE).await?.as_deref() == Some("true");
+    if holds_data && !is_demo {
+        return Err(tiendo_storage::StorageError::Invalid {
+            vi: "cơ sở dữ liệu này có dữ liệu không phải dữ liệu minh họa; hãy dùng một cơ sở dữ liệu trống cho demo".into(),
+            en: "this database holds data that is not the demo's; use an empty database for the demo".into(),
+        });
+    }
     store.clear().await?;
     let units = tiendo_demo::units();
     store.put_units(&units).await?;

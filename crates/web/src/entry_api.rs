@@ -61,6 +61,7 @@ pub(crate) async fn login(
     headers: HeaderMap,
     Json(input): Json<LoginInput>,
 ) -> Result<Response, ApiError> {
+    crate::auth::check_same_origin(&headers)?;
     let (user, token, csrf) = state
         .sign_in(&input.username, &input.password, &viewer.address)
         .await?;

@@ -81,7 +81,16 @@ fn lang_of(code: Option<&str>) -> Lang {
 /// Only paths on this site: never an open redirect.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        // A path on this site only: no scheme or host, and nothing a browser would strip
+        // (tabs, newlines) to turn it into one.
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.chars().any(|c| c.is_control() || c.is_whitespace()) =>
+        {
+            n.to_string()
+        }
         _ => "/".to_string(),
     }
 }
@@ -114,6 +123,7 @@ async fn login_submit(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, PageError> {
     let lang = lang_of(form.lang.as_deref());
+    crate::auth::check_same_origin(&headers).map_err(|e| PageError(e, lang))?;
     match state
         .sign_in(&form.username, &form.password, &viewer.address)
         .await
@@ -573,6 +583,17 @@ async fn history_page(
         .authorize(&viewer, Action::EnterData, &code)
         .await
         .is_ok();
+    // Where people signed in from is for reviewers only.
+    let mut audit = audit;
+    if state
+        .authorize(&viewer, Action::Review, &code)
+        .await
+        .is_err()
+    {
+        for entry in &mut audit {
+            entry.address = None;
+        }
+    }
     let attach_to = history
         .iter()
         .max_by_key(|r| r.id)
@@ -640,17 +661,35 @@ async fn audit_csv(
             "new_value",
         ])
         .map_err(io)?;
+    // A cell that starts like a formula is written as text, so no spreadsheet runs it.
+    let cell = |v: &str| -> String {
+        if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            format!("'{v}")
+        } else {
+            v.to_string()
+        }
+    };
+    // Where people signed in from is for reviewers only.
+    let show_address = state
+        .authorize(&viewer, Action::Review, &code)
+        .await
+        .is_ok();
     for e in entries.iter().rev() {
+        let address = if show_address {
+            e.address.as_deref().unwrap_or("")
+        } else {
+            ""
+        };
         writer
             .write_record([
-                e.at.as_str(),
-                &e.username,
-                e.address.as_deref().unwrap_or(""),
-                &e.action,
-                e.unit_code.as_deref().unwrap_or(""),
-                e.indicator_code.as_deref().unwrap_or(""),
-                e.old_value.as_deref().unwrap_or(""),
-                e.new_value.as_deref().unwrap_or(""),
+                cell(&e.at),
+                cell(&e.username),
+                cell(address),
+                cell(&e.action),
+                cell(e.unit_code.as_deref().unwrap_or("")),
+                cell(e.indicator_code.as_deref().unwrap_or("")),
+                cell(e.old_value.as_deref().unwrap_or("")),
+                cell(e.new_value.as_deref().unwrap_or("")),
             ])
             .map_err(io)?;
     }
@@ -783,7 +822,10 @@ async fn add_evidence(
     };
     let framework = state
         .store
-        .framework_ref(params.framework.as_deref(), None)
+        .framework_ref(
+            params.framework.as_deref(),
+            Some(params.as_of(&state).await.map_err(fail)?),
+        )
         .await
         .map_err(|e| fail(e.into()))?;
     state
@@ -832,7 +874,10 @@ async fn submission_action(
         .map_err(fail)?;
     let store = &state.store;
     let framework = store
-        .framework_ref(params.framework.as_deref(), None)
+        .framework_ref(
+            params.framework.as_deref(),
+            Some(params.as_of(&state).await.map_err(fail)?),
+        )
         .await
         .map_err(|e| fail(e.into()))?;
     let period = store
@@ -857,6 +902,16 @@ async fn submission_action(
                 })
                 .collect();
             reasons.sort();
+            let rules = store
+                .framework(&framework)
+                .await
+                .map_err(|e| fail(e.into()))?;
+            if let Some((unknown, _)) = reasons.iter().find(|(c, _)| rules.indicator(c).is_none()) {
+                return Err(fail(AppError::bad_request(
+                    format!("khung {} không có chỉ tiêu «{unknown}»", framework.code),
+                    format!("framework {} has no indicator «{unknown}»", framework.code),
+                )));
+            }
             store
                 .return_submission(&code, &period, &reasons, &actor)
                 .await
@@ -908,7 +963,10 @@ async fn exclusion_request(
     };
     let framework = state
         .store
-        .framework_ref(params.framework.as_deref(), None)
+        .framework_ref(
+            params.framework.as_deref(),
+            Some(params.as_of(&state).await.map_err(fail)?),
+        )
         .await
         .map_err(|e| fail(e.into()))?;
     let indicator = get("indicator");
@@ -952,15 +1010,9 @@ async fn exclusion_decision(
         .check_csrf(&headers, fields.get("csrf").map(String::as_str))
         .map_err(fail)?;
     let approve = fields.get("approve").map(String::as_str) == Some("yes");
-    let framework = state
-        .store
-        .framework_ref(params.framework.as_deref(), None)
-        .await
-        .map_err(|e| fail(e.into()))?;
     state
         .store
         .decide_exclusion(
-            &framework,
             id,
             approve,
             fields.get("note").map(String::as_str).unwrap_or(""),

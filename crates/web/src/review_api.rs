@@ -148,7 +148,7 @@ pub(crate) struct DecisionInput {
 
 /// Approves or refuses a waiting exclusion request (reviewers of the request's unit).
 #[utoipa::path(post, path = "/api/v1/exclusions/{id}/decision", request_body = DecisionInput,
-    params(("id" = i64, Path, description = "The request"), FrameworkQuery),
+    params(("id" = i64, Path, description = "The request")),
     responses((status = 200, description = "Decided", body = ExclusionInfo),
         (status = 403, description = "Not a reviewer of the unit", body = crate::api::ErrorBody),
         (status = 409, description = "Already decided", body = crate::api::ErrorBody)),
@@ -158,7 +158,6 @@ pub(crate) async fn decide_exclusion(
     viewer: Viewer,
     headers: HeaderMap,
     Path(id): Path<i64>,
-    Query(q): Query<FrameworkQuery>,
     Json(input): Json<DecisionInput>,
 ) -> Result<Json<ExclusionInfo>, ApiError> {
     let request = state.store.exclusion_request(id).await?;
@@ -166,10 +165,9 @@ pub(crate) async fn decide_exclusion(
         .authorize(&viewer, Action::Review, &request.unit_code)
         .await?;
     viewer.check_csrf(&headers, None)?;
-    let fw = framework(&state, q.framework.as_deref()).await?;
     let decided = state
         .store
-        .decide_exclusion(&fw, id, input.approve, &input.note, &viewer.actor())
+        .decide_exclusion(id, input.approve, &input.note, &viewer.actor())
         .await?;
     Ok(Json(decided.into()))
 }

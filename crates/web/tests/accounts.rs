@@ -268,7 +268,8 @@ async fn authorization_matrix(store: &Store) {
         );
         for (unit, allowed) in [("14833", write_bac_son), ("14842", write_quang_tien)] {
             let before = history_len(store, unit, "HT-03").await;
-            let body = json!({"indicator": "HT-03", "observed_on": "2022-10-31", "numerator": 1, "denominator": 2});
+            // Dated after the 2022 period, which Quảng Tiến's pending submission holds.
+            let body = json!({"indicator": "HT-03", "observed_on": "2023-01-05", "numerator": 1, "denominator": 2});
             let (status, answer) = post_figure(&c, addr, unit, Some(&csrf), &body).await;
             let want = if allowed {
                 StatusCode::CREATED

@@ -81,7 +81,8 @@ CREATE TABLE observations (
     planned_by         TEXT,
     note               TEXT NOT NULL DEFAULT '',
     recorded_at        TEXT NOT NULL,
-    CHECK ((yes_no IS NOT NULL) + (amount_thousandths IS NOT NULL) + (numerator IS NOT NULL AND denominator IS NOT NULL) = 1)
+    CHECK ((yes_no IS NOT NULL) + (amount_thousandths IS NOT NULL) + (numerator IS NOT NULL) = 1
+           AND (numerator IS NULL) = (denominator IS NULL))
 );
 CREATE INDEX observations_history ON observations (unit_id, indicator_id, observed_on, id);
 
