@@ -943,12 +943,31 @@ mod review {
             store.accept_submission("14833", &period, &steering).await,
             Err(StorageError::Conflict { .. })
         ));
+        let city = NewObservation {
+            unit_code: "382".into(),
+            ..figure(50, "2022-09-30")
+        };
+        match store.record_observations(&fw, &[city], &officer()).await {
+            Err(StorageError::Invalid { en, .. }) => {
+                assert!(en.contains("does not apply to a unit of kind City"), "{en}")
+            }
+            other => panic!("a city is not assessed on a ward framework, got {other:?}"),
+        }
 
         let s = store
             .submit(&fw, "14833", &period, day("2022-10-24"), &officer())
             .await
             .unwrap();
         assert_eq!((s.state.as_str(), s.late), ("submitted", false));
+        match store
+            .record_observations(&fw, &[figure(70, "2022-10-25")], &officer())
+            .await
+        {
+            Err(StorageError::Invalid { en, .. }) => {
+                assert!(en.contains("waiting for review"), "{en}")
+            }
+            other => panic!("a submitted period is held, got {other:?}"),
+        }
         assert!(matches!(
             store
                 .submit(&fw, "14833", &period, day("2022-10-24"), &officer())
@@ -1023,6 +1042,29 @@ mod review {
             .record_observations(&fw, &[figure(90, "2022-11-15")], &officer())
             .await
             .unwrap();
+        // The correction goes back to the reviewer, and acceptance locks it again.
+        let s = store
+            .submit(&fw, "14833", &period, day("2022-11-16"), &officer())
+            .await
+            .unwrap();
+        assert_eq!(s.state, "submitted");
+        assert!(s.unlocked.is_empty());
+        assert!(
+            s.changes
+                .iter()
+                .any(|c| c.after.as_deref().is_some_and(|a| a.contains("90%")))
+        );
+        store
+            .accept_submission("14833", &period, &steering)
+            .await
+            .unwrap();
+        assert!(
+            store
+                .record_observations(&fw, &[figure(95, "2022-11-20")], &officer())
+                .await
+                .is_err(),
+            "locked again"
+        );
         let actions: Vec<String> = store
             .audit_trail("14833", None, 50)
             .await

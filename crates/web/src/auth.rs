@@ -358,3 +358,35 @@ mod tests {
         assert_ne!(secret_hash(&s), s);
     }
 }
+
+#[cfg(test)]
+mod origin_tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn sign_ins_from_other_sites_are_refused() {
+        assert!(check_same_origin(&headers(&[("host", "tiendo.local:8080")])).is_ok());
+        assert!(
+            check_same_origin(&headers(&[
+                ("host", "tiendo.local:8080"),
+                ("origin", "http://tiendo.local:8080")
+            ]))
+            .is_ok()
+        );
+        assert!(
+            check_same_origin(&headers(&[
+                ("host", "tiendo.local:8080"),
+                ("origin", "https://evil.example")
+            ]))
+            .is_err()
+        );
+    }
+}

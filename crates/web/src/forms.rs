@@ -1110,3 +1110,24 @@ async fn create_token(
         .map_err(|e| fail(e.into()))?;
     account(&viewer, lang, Some(token)).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn sign_in_only_returns_to_this_site() {
+        assert_eq!(safe_next(Some("/units/14833/entry")), "/units/14833/entry");
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\t/evil.example",
+            "/\\evil",
+            "/\n/x",
+            "units",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
+}

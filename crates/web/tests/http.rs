@@ -383,3 +383,34 @@ async fn openapi_document_is_served_and_matches_the_published_one() {
     );
     db.finish().await;
 }
+
+/// `tiendo demo` empties its database: it refuses one holding data that is not the demo's.
+#[tokio::test]
+async fn the_demo_never_empties_a_real_database() {
+    let db = tiendo_storage::testing::TestDb::sqlite().await;
+    let real = tiendo_domain::Unit {
+        code: "38".into(),
+        name: "Tỉnh Thanh Hóa".into(),
+        kind: tiendo_domain::UnitKind::Tinh,
+        parent_code: None,
+        valid_from: None,
+        valid_until: None,
+    };
+    db.store.put_units(&[real]).await.unwrap();
+    let refused = tiendo_web::demo::load(&db.store).await;
+    assert!(
+        matches!(refused, Err(tiendo_storage::StorageError::Invalid { .. })),
+        "{refused:?}"
+    );
+    assert_eq!(
+        db.store.units().await.unwrap().len(),
+        1,
+        "nothing was removed"
+    );
+    // A demo database can be re-created as often as one likes.
+    let fresh = tiendo_storage::testing::TestDb::sqlite().await;
+    tiendo_web::demo::load(&fresh.store).await.unwrap();
+    tiendo_web::demo::load(&fresh.store).await.unwrap();
+    db.finish().await;
+    fresh.finish().await;
+}
