@@ -222,6 +222,11 @@ impl AppState {
         action: Action,
         code: &str,
     ) -> Result<(), AppError> {
+        self.access(viewer, code).await?.check(action)
+    }
+
+    /// What `viewer` may do on the unit `code`, read once for pages that ask several times.
+    pub async fn access(&self, viewer: &Viewer, code: &str) -> Result<Access, AppError> {
         let unit = self.store.unit(code).await?;
         let mut lineage: Vec<String> = self
             .store
@@ -231,34 +236,18 @@ impl AppState {
             .map(|u| u.code)
             .collect();
         lineage.push(unit.code);
-        let lineage: Vec<&str> = lineage.iter().map(String::as_str).collect();
         let public = self
             .store
             .setting(settings::PUBLIC_DASHBOARD)
             .await?
             .as_deref()
             == Some("true");
-        let grants = viewer
-            .user
-            .as_ref()
-            .map(|u| u.grants.as_slice())
-            .unwrap_or_default();
-        if permits(grants, action, &lineage, public) {
-            return Ok(());
-        }
-        match &viewer.user {
-            None => Err(AppError::SignInRequired),
-            Some(user) => Err(AppError::Forbidden {
-                vi: format!(
-                    "Tài khoản {} không có quyền này với đơn vị {}",
-                    user.username, unit.name
-                ),
-                en: format!(
-                    "The account {} may not do this for {}",
-                    user.username, unit.name
-                ),
-            }),
-        }
+        Ok(Access {
+            viewer: viewer.clone(),
+            unit_name: unit.name,
+            lineage,
+            public,
+        })
     }
 
     /// Signs in with a username and password, subject to the rate limits; returns the user,
@@ -388,5 +377,45 @@ mod origin_tests {
             ]))
             .is_err()
         );
+    }
+}
+
+/// A viewer's standing on one unit: the unit's lineage and whether the dashboard is public.
+pub struct Access {
+    viewer: Viewer,
+    unit_name: String,
+    lineage: Vec<String>,
+    public: bool,
+}
+
+impl Access {
+    pub fn allows(&self, action: Action) -> bool {
+        let lineage: Vec<&str> = self.lineage.iter().map(String::as_str).collect();
+        let grants = self
+            .viewer
+            .user
+            .as_ref()
+            .map(|u| u.grants.as_slice())
+            .unwrap_or_default();
+        permits(grants, action, &lineage, self.public)
+    }
+
+    pub fn check(&self, action: Action) -> Result<(), AppError> {
+        if self.allows(action) {
+            return Ok(());
+        }
+        match &self.viewer.user {
+            None => Err(AppError::SignInRequired),
+            Some(user) => Err(AppError::Forbidden {
+                vi: format!(
+                    "Tài khoản {} không có quyền này với đơn vị {}",
+                    user.username, self.unit_name
+                ),
+                en: format!(
+                    "The account {} may not do this for {}",
+                    user.username, self.unit_name
+                ),
+            }),
+        }
     }
 }

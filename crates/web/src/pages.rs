@@ -291,7 +291,13 @@ async fn build_unit_page(
     params: &ViewParams,
     lang: Lang,
 ) -> Result<UnitPage, AppError> {
-    state.authorize(viewer, Action::ReadSummary, code).await?;
+    let access = state.access(viewer, code).await?;
+    access.check(Action::ReadSummary)?;
+    let (can_review, can_read, can_enter) = (
+        access.allows(Action::Review),
+        access.allows(Action::ReadData),
+        access.allows(Action::EnterData),
+    );
     let as_of = params.as_of(state).await?;
     let store = &state.store;
     let framework = store
@@ -302,12 +308,7 @@ async fn build_unit_page(
     let evidence = store.evidence_counts(&framework, code, as_of).await?;
     let ancestors = store.ancestors(code).await?;
     let illustrative = store.setting(settings::ILLUSTRATIVE).await?.as_deref() == Some("true");
-    let can_review = state.authorize(viewer, Action::Review, code).await.is_ok();
-    let can_read_data = state
-        .authorize(viewer, Action::ReadData, code)
-        .await
-        .is_ok();
-    let submission = if rows.is_empty() || !can_read_data {
+    let submission = if rows.is_empty() || !can_read {
         None
     } else {
         let periods = store.periods(&framework).await?;
@@ -320,10 +321,6 @@ async fn build_unit_page(
             None => None,
             Some(p) => {
                 let s = store.submission(code, &p).await?;
-                let can_enter = state
-                    .authorize(viewer, Action::EnterData, code)
-                    .await
-                    .is_ok();
                 Some(SubmissionView::new(s, can_enter, can_review, lang))
             }
         }
@@ -348,14 +345,6 @@ async fn build_unit_page(
         Lang::Vi => Lang::En,
         Lang::En => Lang::Vi,
     };
-    let can_enter = state
-        .authorize(viewer, Action::EnterData, code)
-        .await
-        .is_ok();
-    let can_read = state
-        .authorize(viewer, Action::ReadData, code)
-        .await
-        .is_ok();
     Ok(UnitPage {
         lang,
         signed_in: viewer.user.as_ref().map(|u| u.username.clone()),
