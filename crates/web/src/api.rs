@@ -64,6 +64,7 @@ impl utoipa::Modify for Security {
         crate::entry_api::list_observations,
         crate::evidence::upload,
         crate::evidence::download,
+        crate::evidence::add_to_figure,
         crate::review_api::request_exclusion,
         crate::review_api::list_exclusions,
         crate::review_api::decide_exclusion,

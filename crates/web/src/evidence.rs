@@ -26,6 +26,10 @@ pub(crate) fn routes() -> Router<AppState> {
             post(upload).layer(DefaultBodyLimit::max(MAX_FILE_BYTES)),
         )
         .route("/api/v1/units/{code}/files/{hash}", get(download))
+        .route(
+            "/api/v1/units/{code}/observations/{id}/evidence",
+            post(add_to_figure),
+        )
 }
 
 /// The kinds of file accepted as evidence: media type as detected from the content, and the
@@ -289,4 +293,61 @@ mod tests {
         );
         assert!(check_file("x.pdf", b"").is_err());
     }
+}
+
+/// Evidence for a figure already recorded.
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct EvidenceForFigure {
+    /// The figure's indicator code.
+    indicator: String,
+    evidence: Vec<EvidenceInput>,
+    /// A framework code; defaults to the framework in force today.
+    framework: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct EvidenceAdded {
+    /// How many pieces of evidence the figure now carries.
+    evidence_count: usize,
+}
+
+/// Attaches evidence to a recorded figure of the unit (held figures stay held).
+#[utoipa::path(post, path = "/api/v1/units/{code}/observations/{id}/evidence", request_body = EvidenceForFigure,
+    params(("code" = String, Path, description = "GSO code of the unit"), ("id" = i64, Path, description = "The figure's id")),
+    responses((status = 201, description = "Attached", body = EvidenceAdded),
+        (status = 400, description = "Bad evidence, or the figure is held by a submission", body = crate::api::ErrorBody),
+        (status = 404, description = "No such figure at this unit", body = crate::api::ErrorBody)),
+    tag = "figures")]
+pub(crate) async fn add_to_figure(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Path((code, id)): Path<(String, i64)>,
+    Json(input): Json<EvidenceForFigure>,
+) -> Result<(axum::http::StatusCode, Json<EvidenceAdded>), ApiError> {
+    state.authorize(&viewer, Action::EnterData, &code).await?;
+    viewer.check_csrf(&headers, None)?;
+    let framework = state
+        .store
+        .framework_ref(input.framework.as_deref(), Some(crate::today()))
+        .await?;
+    let items = evidence_items(&state, &input.evidence).await?;
+    let indicator = input.indicator.trim();
+    state
+        .store
+        .add_evidence(&framework, &code, indicator, id, &items, &viewer.actor())
+        .await?;
+    let count = state
+        .store
+        .evidence(&framework, &code, indicator)
+        .await?
+        .iter()
+        .filter(|e| e.observation_id == id)
+        .count();
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(EvidenceAdded {
+            evidence_count: count,
+        }),
+    ))
 }

@@ -227,12 +227,18 @@ struct EntryPage {
     saved: Option<String>,
     errors: Vec<String>,
     groups: Vec<EntryGroup>,
+    /// Every group (code, name), to open one group's form.
+    tabs: Vec<(String, String)>,
+    /// The group shown alone, or empty for all.
+    group: String,
 }
 
 #[derive(Deserialize, Default)]
 struct EntryQuery {
     lang: Option<String>,
     saved: Option<usize>,
+    /// Show one group's form only (handy on a phone).
+    group: Option<String>,
 }
 
 /// Builds the form for `code` as of the dataset's date, with what was typed (if any) and the
@@ -244,6 +250,7 @@ async fn build_entry(
     lang: Lang,
     typed: &HashMap<String, String>,
     row_errors: &HashMap<String, String>,
+    group: Option<&str>,
 ) -> Result<EntryPage, AppError> {
     let as_of = ViewParams::default().as_of(state).await?;
     let framework = state.store.framework_ref(None, Some(as_of)).await?;
@@ -257,9 +264,22 @@ async fn build_entry(
             .unwrap_or_default()
     };
     let mut groups: Vec<EntryGroup> = Vec::new();
+    let tabs: Vec<(String, String)> = {
+        let mut seen: Vec<(String, String)> = Vec::new();
+        for r in &rows {
+            if !seen.iter().any(|(c, _)| *c == r.group.code) {
+                seen.push((
+                    r.group.code.clone(),
+                    lang.pick(&r.group.name, &r.group.name_en).to_string(),
+                ));
+            }
+        }
+        seen
+    };
     for r in rows
         .into_iter()
         .filter(|r| r.status != Status::NotApplicable)
+        .filter(|r| group.is_none_or(|g| g == r.group.code))
     {
         let i = &r.indicator;
         let date = field("d", &i.code);
@@ -322,6 +342,8 @@ async fn build_entry(
         saved: None,
         errors: Vec::new(),
         groups,
+        tabs,
+        group: group.unwrap_or("").to_string(),
     })
 }
 
@@ -347,6 +369,7 @@ async fn entry_page(
         lang,
         &HashMap::new(),
         &HashMap::new(),
+        q.group.as_deref(),
     )
     .await
     .map_err(fail)?;
@@ -482,8 +505,13 @@ async fn entry_submit(
         {
             Ok(ids) => {
                 let lang_q = if lang == Lang::En { "&lang=en" } else { "" };
+                let group_q = q
+                    .group
+                    .as_deref()
+                    .map(|g| format!("&group={g}"))
+                    .unwrap_or_default();
                 return Ok(Redirect::to(&format!(
-                    "/units/{code}/entry?saved={}{lang_q}",
+                    "/units/{code}/entry?saved={}{lang_q}{group_q}",
                     ids.len()
                 ))
                 .into_response());
@@ -495,9 +523,17 @@ async fn entry_submit(
         errors.push(format!("{code}: {message}"));
     }
     errors.sort();
-    let mut page = build_entry(&state, &viewer, &code, lang, &typed, &row_errors)
-        .await
-        .map_err(fail)?;
+    let mut page = build_entry(
+        &state,
+        &viewer,
+        &code,
+        lang,
+        &typed,
+        &row_errors,
+        q.group.as_deref(),
+    )
+    .await
+    .map_err(fail)?;
     page.errors = errors;
     html(StatusCode::UNPROCESSABLE_ENTITY, &page, lang)
 }

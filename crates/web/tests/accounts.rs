@@ -515,6 +515,23 @@ async fn the_entry_form_saves_all_or_nothing(store: &Store) {
         Some("in_progress")
     );
 
+    // One group at a time, for a phone.
+    let one = c
+        .get(format!("http://{addr}/units/14833/entry?group=ha-tang"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let doc = Html::parse_document(&one);
+    let codes: Vec<String> = doc
+        .select(&Selector::parse("div.indicator").unwrap())
+        .map(|e| e.value().attr("data-indicator").unwrap().to_string())
+        .collect();
+    assert_eq!(codes.len(), 7, "{codes:?}");
+    assert!(codes.iter().all(|c| c.starts_with("HT-")));
+
     // One good row and one bad row: nothing is saved, the bad row says why, what was typed stays.
     let r = c
         .post(format!("http://{addr}/units/14833/entry"))
@@ -713,6 +730,19 @@ async fn evidence_is_checked_by_content_and_kept_with_the_figure(store: &Store) 
     assert_eq!(body["indicator"]["evidence_count"], 3);
     assert_eq!(body["indicator"]["evidence_needed"], false);
 
+    // More evidence for the same figure, over the API.
+    let id = body["id"].as_i64().unwrap();
+    let (status, added) = post_json(
+        &c,
+        addr,
+        &format!("/api/v1/units/14833/observations/{id}/evidence"),
+        &csrf,
+        json!({"indicator": "HT-03", "evidence": [{"kind": "link", "url": "https://vnpt.vn/bao-cao"}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{added}");
+    assert_eq!(added["evidence_count"], 4);
+
     // The file comes back to readers of the unit, and not through another unit.
     let r = c
         .get(format!("http://{addr}/api/v1/units/14833/files/{hash}"))
@@ -774,7 +804,7 @@ async fn evidence_is_checked_by_content_and_kept_with_the_figure(store: &Store) 
         .into_iter()
         .filter(|e| e.action == "evidence.add" && e.username == "bacson")
         .collect();
-    assert_eq!(mine.len(), 4, "each piece audited with its author");
+    assert_eq!(mine.len(), 5, "each piece audited with its author");
     let all = store.evidence(&fw, "14833", "HT-03").await.unwrap();
     assert!(all.iter().any(|e| e.item.title() == "Ảnh chụp hiện trường"));
 }
