@@ -20,6 +20,30 @@ fn files_dir() -> String {
         .to_string()
 }
 
+/// Runs `tiendo COMMAND --db URL` on a free port; returns the process and the URL it prints.
+fn start_server(command: &str, url: &str) -> (std::process::Child, String) {
+    let mut child = tiendo()
+        .args([
+            command,
+            "--db",
+            url,
+            "--addr",
+            "127.0.0.1:0",
+            "--files",
+            &files_dir(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|line| line.strip_prefix("tiendo: ").map(str::to_string))
+        .expect("the server prints its URL");
+    (child, base)
+}
+
 fn temp_db(name: &str) -> (PathBuf, String) {
     let path = std::env::temp_dir().join(format!("tiendo-cli-{}-{name}.db", std::process::id()));
     let _ = std::fs::remove_file(&path);
@@ -141,26 +165,7 @@ fn migrate_creates_a_database() {
 #[tokio::test]
 async fn demo_serves_the_meeting_day_summaries() {
     let (path, url) = temp_db("demo");
-    let mut child = tiendo()
-        .args([
-            "demo",
-            "--db",
-            &url,
-            "--addr",
-            "127.0.0.1:0",
-            "--files",
-            &files_dir(),
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let base = BufReader::new(stdout)
-        .lines()
-        .map_while(Result::ok)
-        .find_map(|line| line.strip_prefix("tiendo: ").map(str::to_string))
-        .expect("the demo prints its URL");
+    let (mut child, base) = start_server("demo", &url);
     let summary = |code: &'static str| {
         let url = format!("{base}api/v1/units/{code}/summary?as_of=2022-10-31");
         async move {
@@ -249,25 +254,7 @@ async fn units_import_builds_the_tree_under_the_nation_and_serves_it() {
         );
     }
 
-    let mut child = tiendo()
-        .args([
-            "serve",
-            "--db",
-            &url,
-            "--addr",
-            "127.0.0.1:0",
-            "--files",
-            &files_dir(),
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let base = BufReader::new(child.stdout.take().unwrap())
-        .lines()
-        .map_while(Result::ok)
-        .find_map(|line| line.strip_prefix("tiendo: ").map(str::to_string))
-        .expect("serve prints its URL");
+    let (mut child, base) = start_server("serve", &url);
     let body: serde_json::Value =
         reqwest::get(format!("{base}api/v1/units/VN/summary?as_of=2022-10-31"))
             .await
@@ -470,25 +457,7 @@ async fn users_tokens_and_periods_from_the_command_line() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("does not hold the role"));
 
     // The token works as a Bearer token for the new officer's ward, and only there.
-    let mut child = tiendo()
-        .args([
-            "serve",
-            "--db",
-            &url,
-            "--addr",
-            "127.0.0.1:0",
-            "--files",
-            &format!("{}.files", path.display()),
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let base = BufReader::new(child.stdout.take().unwrap())
-        .lines()
-        .map_while(Result::ok)
-        .find_map(|line| line.strip_prefix("tiendo: ").map(str::to_string))
-        .unwrap();
+    let (mut child, base) = start_server("serve", &url);
     let client = reqwest::Client::new();
     let figure =
         serde_json::json!({"indicator": "NT-01", "observed_on": "2022-10-31", "value": true});
@@ -519,7 +488,6 @@ async fn users_tokens_and_periods_from_the_command_line() {
     child.kill().unwrap();
     child.wait().unwrap();
     let _ = std::fs::remove_file(&path);
-    let _ = std::fs::remove_dir_all(format!("{}.files", path.display()));
     assert_eq!(own.as_u16(), 201);
     assert_eq!(other.as_u16(), 403);
     assert_eq!(wrong.as_u16(), 401);

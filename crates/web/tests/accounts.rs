@@ -98,7 +98,8 @@ async fn history_len(store: &Store, unit: &str, indicator: &str) -> usize {
     store.history(&fw, unit, indicator).await.unwrap().len()
 }
 
-async fn achieved(addr: SocketAddr, unit: &str) -> u64 {
+/// One of a unit's counts on the meeting day, read through the public summary.
+async fn count(addr: SocketAddr, unit: &str, status: &str) -> u64 {
     let body: Value = client()
         .get(format!(
             "http://{addr}/api/v1/units/{unit}/summary?as_of=2022-10-31"
@@ -109,7 +110,11 @@ async fn achieved(addr: SocketAddr, unit: &str) -> u64 {
         .json()
         .await
         .unwrap();
-    body["counts"]["achieved"].as_u64().unwrap()
+    body["counts"][status].as_u64().unwrap()
+}
+
+async fn achieved(addr: SocketAddr, unit: &str) -> u64 {
+    count(addr, unit, "achieved").await
 }
 
 async fn an_officer_signs_in_and_a_figure_moves_the_count(store: &Store) {
@@ -828,17 +833,7 @@ async fn post_json(
 }
 
 async fn not_applicable(addr: SocketAddr, unit: &str) -> u64 {
-    let body: Value = client()
-        .get(format!(
-            "http://{addr}/api/v1/units/{unit}/summary?as_of=2022-10-31"
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    body["counts"]["not_applicable"].as_u64().unwrap()
+    count(addr, unit, "not_applicable").await
 }
 
 async fn exclusions_are_asked_for_and_decided(store: &Store) {
