@@ -161,3 +161,26 @@ pub(crate) fn placeholders(rows: usize, columns: usize) -> String {
 
 /// Rows per multi-row statement: well inside SQLite's and PostgreSQL's parameter limits.
 pub(crate) const CHUNK_ROWS: usize = 400;
+
+/// Serialises writers of the same units until the transaction ends, so that two requests never
+/// rewrite one unit's derived statuses or submission at once. SQLite needs nothing: `BEGIN
+/// IMMEDIATE` already lets one writer in at a time. On PostgreSQL a transaction-scoped advisory
+/// lock per unit, taken in id order so that two writers cannot deadlock.
+pub(crate) async fn lock_units(conn: &mut Conn<'_>, unit_ids: &[i64]) -> sqlx::Result<()> {
+    /// The advisory-lock namespace of units (the first of the two keys).
+    const UNITS: i32 = 0x7469; // "ti"
+    let Conn::Postgres(c) = conn else {
+        return Ok(());
+    };
+    let mut ids = unit_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    for id in ids {
+        sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
+            .bind(UNITS)
+            .bind(id as i32)
+            .execute(&mut **c)
+            .await?;
+    }
+    Ok(())
+}

@@ -249,6 +249,7 @@ impl Store {
         })?;
         // Evidence is part of what a submission holds: the same lock applies.
         let day = parse_date(&belongs.observed_on, "observed_on")?;
+        crate::conn::lock_units(&mut tx.conn(), &[belongs.unit_id]).await?;
         crate::submissions::check_unlocked(
             &mut tx.conn(),
             framework.id,

@@ -50,6 +50,7 @@ impl Store {
         }
         let mut tx = self.pool.begin().await?;
         let (unit_id, _) = Store::unit_with_id(&mut tx.conn(), unit_code).await?;
+        crate::conn::lock_units(&mut tx.conn(), &[unit_id]).await?;
         let indicator_id = sql!(tx.conn(), fetch_optional_scalar i64,
             "SELECT id FROM indicators WHERE framework_id = $1 AND code = $2",
             framework.id, indicator_code)?

@@ -247,6 +247,8 @@ impl Store {
             .iter()
             .map(|(unit_id, _, o, item)| (*unit_id, item.indicator_code.as_str(), o.observed_on))
             .collect();
+        let unit_ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+        crate::conn::lock_units(&mut tx.conn(), &unit_ids).await?;
         crate::submissions::check_unlocked(&mut tx.conn(), framework.id, &writes).await?;
 
         #[derive(sqlx::FromRow)]
@@ -449,6 +451,7 @@ impl Store {
             )
         })?;
         let old = current.to_observation()?;
+        crate::conn::lock_units(&mut tx.conn(), &[unit_id]).await?;
         crate::submissions::check_unlocked(
             &mut tx.conn(),
             framework.id,
@@ -570,6 +573,7 @@ pub(crate) async fn apply_exclusion(
     actor: &Actor,
 ) -> Result<()> {
     let (unit_id, unit) = Store::unit_with_id(&mut *conn, unit_code).await?;
+    crate::conn::lock_units(&mut *conn, &[unit_id]).await?;
     let indicator_id = indicator_ids(&mut *conn, framework.id)
         .await?
         .get(indicator_code)

@@ -377,6 +377,7 @@ impl Store {
         let rules = self.framework(framework).await?;
         let mut tx = self.pool.begin().await?;
         let (unit_id, _) = Store::unit_with_id(&mut tx.conn(), unit_code).await?;
+        crate::conn::lock_units(&mut tx.conn(), &[unit_id]).await?;
         let current = snapshot(&mut tx.conn(), framework, &rules, unit_id, period).await?;
         let current = serde_json::to_string(&current).expect("a map of strings serialises");
         let late = on > period.deadline;
@@ -473,6 +474,7 @@ impl Store {
     ) -> Result<Submission> {
         let mut tx = self.pool.begin().await?;
         let (unit_id, _) = Store::unit_with_id(&mut tx.conn(), unit_code).await?;
+        crate::conn::lock_units(&mut tx.conn(), &[unit_id]).await?;
         let id = sql!(tx.conn(), fetch_optional_scalar i64,
             "SELECT id FROM submissions WHERE unit_id = $1 AND period_id = $2", unit_id, period.id)?;
         let changed = match id {

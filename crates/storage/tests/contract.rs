@@ -821,6 +821,7 @@ mod review {
     storage_tests!(
         exclusions_count_only_once_approved,
         submissions_are_reviewed_and_accepted_figures_locked,
+        concurrent_writers_of_one_unit_queue,
     );
 
     fn officer() -> Actor {
@@ -1086,4 +1087,72 @@ mod review {
             "accepted"
         );
     }
+}
+
+async fn concurrent_writers_of_one_unit_queue(store: &Store) {
+    use std::sync::Arc;
+    store.put_units(&small_tree()).await.unwrap();
+    let fw = store.load_framework(SMALL_FRAMEWORK).await.unwrap();
+    let store = Arc::new(store.clone());
+    let mut tasks = Vec::new();
+    for n in 0..6i64 {
+        let (store, fw) = (store.clone(), fw.clone());
+        tasks.push(tokio::spawn(async move {
+            let item = NewObservation {
+                unit_code: "14833".into(),
+                indicator_code: "A".into(),
+                observation: Observation {
+                    observed_on: day("2022-06-30"),
+                    figure: Figure::Ratio {
+                        numerator: 50 + n,
+                        denominator: 100,
+                    },
+                    planned_by: None,
+                    note: String::new(),
+                },
+            };
+            store
+                .record_observations(&fw, &[item], &Actor::system("test"))
+                .await
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap().expect("every writer gets its turn");
+    }
+    assert_eq!(store.history(&fw, "14833", "A").await.unwrap().len(), 6);
+    let rows = store
+        .unit_indicators("14833", &fw, day("2022-07-01"))
+        .await
+        .unwrap();
+    assert_eq!(
+        rows.len(),
+        2,
+        "one status per indicator, whatever the interleaving"
+    );
+
+    let period = store.periods(&fw).await.unwrap().remove(0);
+    let mut tasks = Vec::new();
+    for _ in 0..4 {
+        let (store, fw, period) = (store.clone(), fw.clone(), period.clone());
+        tasks.push(tokio::spawn(async move {
+            store
+                .submit(
+                    &fw,
+                    "14833",
+                    &period,
+                    day("2022-10-24"),
+                    &Actor::system("test"),
+                )
+                .await
+        }));
+    }
+    let mut submitted = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => submitted += 1,
+            Err(StorageError::Conflict { .. }) => {}
+            Err(other) => panic!("a second submission is a conflict, not {other:?}"),
+        }
+    }
+    assert_eq!(submitted, 1);
 }
