@@ -457,6 +457,38 @@ impl Store {
         Ok(())
     }
 
+    /// Revokes a user's API tokens with this name; returns how many.
+    pub async fn revoke_api_tokens(
+        &self,
+        username: &str,
+        name: &str,
+        actor: &Actor,
+    ) -> Result<u64> {
+        let mut tx = self.pool.begin().await?;
+        let id = user_id(&mut tx.conn(), username).await?;
+        let removed = sql!(tx.conn(), execute
+            "DELETE FROM api_tokens WHERE user_id = $1 AND name = $2", id, name)?;
+        if removed == 0 {
+            return Err(StorageError::not_found(
+                format!("{username} không có mã truy cập tên «{name}»"),
+                format!("{username} has no token named «{name}»"),
+            ));
+        }
+        audit(
+            &mut tx.conn(),
+            actor,
+            "token.revoke",
+            None,
+            None,
+            Some(id),
+            Some(format!("{username}: {name}")),
+            None,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(removed)
+    }
+
     pub async fn api_token_user(&self, token_hash: &str) -> Result<Option<User>> {
         let mut c = self.pool.acquire().await?;
         let id = sql!(c.conn(), fetch_optional_scalar i64,

@@ -301,12 +301,27 @@ impl Store {
             "SELECT value FROM settings WHERE key = $1", key)?)
     }
 
-    pub async fn set_setting(&self, key: &str, value: &str) -> Result<()> {
-        let mut c = self.pool.acquire().await?;
-        sql!(c.conn(), execute
+    /// Sets a setting, audited (opening the dashboard to the public is a change of access).
+    pub async fn set_setting(&self, key: &str, value: &str, actor: &Actor) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let old = sql!(tx.conn(), fetch_optional_scalar String,
+            "SELECT value FROM settings WHERE key = $1", key)?;
+        sql!(tx.conn(), execute
             "INSERT INTO settings (key, value) VALUES ($1, $2)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             key, value)?;
+        accounts::audit(
+            &mut tx.conn(),
+            actor,
+            "setting.set",
+            None,
+            None,
+            None,
+            old.map(|o| format!("{key}={o}")),
+            Some(format!("{key}={value}")),
+        )
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 }

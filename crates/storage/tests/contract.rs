@@ -537,14 +537,35 @@ async fn unit_indicators_list_every_indicator_with_its_figure(store: &Store) {
 
 async fn settings_round_trip(store: &Store) {
     assert_eq!(store.setting("public_dashboard").await.unwrap(), None);
-    store.set_setting("public_dashboard", "true").await.unwrap();
     store
-        .set_setting("public_dashboard", "false")
+        .set_setting(
+            "public_dashboard",
+            "true",
+            &tiendo_storage::Actor::system("test"),
+        )
+        .await
+        .unwrap();
+    store
+        .set_setting(
+            "public_dashboard",
+            "false",
+            &tiendo_storage::Actor::system("test"),
+        )
         .await
         .unwrap();
     assert_eq!(
         store.setting("public_dashboard").await.unwrap().as_deref(),
         Some("false")
+    );
+    let changes = store.audit_by_action("setting.", 10).await.unwrap();
+    assert_eq!(
+        changes.len(),
+        2,
+        "opening or closing the dashboard is audited"
+    );
+    assert_eq!(
+        changes[0].old_value.as_deref(),
+        Some("public_dashboard=true")
     );
 }
 
@@ -791,7 +812,10 @@ mod accounts {
 
     async fn the_audit_log_cannot_be_changed(store: &Store) {
         store.put_units(&small_tree()).await.unwrap();
-        store.set_setting("x", "y").await.unwrap();
+        store
+            .set_setting("x", "y", &tiendo_storage::Actor::system("test"))
+            .await
+            .unwrap();
         let fw = store.load_framework(SMALL_FRAMEWORK).await.unwrap();
         store
             .set_exclusion(&fw, "14833", "B", Some("lý do"), &Actor::system("test"))

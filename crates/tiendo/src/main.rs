@@ -216,6 +216,19 @@ enum PeriodCommand {
 
 #[derive(Subcommand)]
 enum TokenCommand {
+    /// Revoke a user's API tokens of this name.
+    Revoke {
+        username: String,
+        #[arg(long)]
+        name: String,
+        /// Database URL: sqlite://PATH or postgres://USER@HOST/DB.
+        #[arg(
+            long,
+            env = "TIENDO_DATABASE_URL",
+            default_value = "sqlite://tiendo.db"
+        )]
+        db: String,
+    },
     /// Create a personal API token for a user; it is printed once and stored only as a hash.
     Create {
         username: String,
@@ -508,6 +521,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await?;
             println!("Mã truy cập (chỉ hiện một lần) / token (shown once): {token}");
         }
+        Command::Token {
+            command: TokenCommand::Revoke { username, name, db },
+        } => {
+            let n = open(&db)
+                .await?
+                .revoke_api_tokens(&username, &name, &Actor::system("cli"))
+                .await?;
+            println!("Đã thu hồi / revoked {n} token(s) «{name}» of {username}");
+        }
         Command::PublicDashboard { state, db } => {
             let store = open(&db).await?;
             let on = state == "on";
@@ -515,6 +537,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .set_setting(
                     settings::PUBLIC_DASHBOARD,
                     if on { "true" } else { "false" },
+                    &Actor::system("cli"),
                 )
                 .await?;
             if on {

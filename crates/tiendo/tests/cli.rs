@@ -477,6 +477,32 @@ async fn users_tokens_and_periods_from_the_command_line() {
         .await
         .unwrap()
         .status();
+    let out = run(
+        &[
+            "token",
+            "revoke",
+            "thuy",
+            "--name",
+            "bang-tinh",
+            "--db",
+            &url,
+        ],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let revoked = client
+        .post(format!("{base}api/v1/units/14836/observations"))
+        .bearer_auth(&token)
+        .json(&figure)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(revoked.as_u16(), 401, "a revoked token opens nothing");
     let wrong = client
         .post(format!("{base}api/v1/units/14836/observations"))
         .bearer_auth("nope")

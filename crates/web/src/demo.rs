@@ -197,7 +197,7 @@ pub async fn load(store: &Store) -> Result<LoadedDemo> {
         (settings::DEFAULT_AS_OF, tiendo_demo::MEETING_DAY),
         (settings::HOME_UNIT, tiendo_demo::CITY_CODE),
     ] {
-        store.set_setting(key, value).await?;
+        store.set_setting(key, value, &actor).await?;
     }
     Ok(LoadedDemo {
         units: units.len(),

@@ -191,7 +191,11 @@ async fn authorization_matrix(store: &Store) {
         ("tinh", true, true, false, false),
     ];
     store
-        .set_setting("public_dashboard", "false")
+        .set_setting(
+            "public_dashboard",
+            "false",
+            &tiendo_storage::Actor::system("test"),
+        )
         .await
         .unwrap();
     let anonymous = client();

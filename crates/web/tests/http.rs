@@ -341,7 +341,11 @@ async fn error_pages_are_pages(store: &Store) {
 async fn private_data_needs_sign_in(store: &Store) {
     let addr = start(store).await;
     store
-        .set_setting(tiendo_storage::settings::PUBLIC_DASHBOARD, "false")
+        .set_setting(
+            tiendo_storage::settings::PUBLIC_DASHBOARD,
+            "false",
+            &tiendo_storage::Actor::system("test"),
+        )
         .await
         .unwrap();
     let (status, body) = get_json(addr, "/api/v1/units/382/summary").await;
