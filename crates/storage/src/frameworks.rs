@@ -186,6 +186,14 @@ impl Store {
 
     /// The framework's rules, read from its stored file once per process.
     pub async fn framework(&self, framework: &FrameworkRef) -> Result<Arc<Framework>> {
+        if let Some(f) = self
+            .frameworks
+            .lock()
+            .expect("framework cache")
+            .get(&framework.id)
+        {
+            return Ok(f.clone());
+        }
         let mut c = self.pool.acquire().await?;
         self.framework_by_id(&mut c.conn(), framework.id).await
     }

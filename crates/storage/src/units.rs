@@ -150,6 +150,13 @@ impl Store {
             .collect()
     }
 
+    /// The code of a unit with no parent (the nation, or a province), if there is any unit.
+    pub async fn root_unit(&self) -> Result<Option<String>> {
+        let mut c = self.pool.acquire().await?;
+        Ok(sql!(c.conn(), fetch_optional_scalar String,
+            "SELECT code FROM units WHERE parent_id IS NULL ORDER BY code LIMIT 1")?)
+    }
+
     /// The direct sub-units of a unit that exist on `as_of`, by code.
     pub async fn children(&self, code: &str, as_of: Date) -> Result<Vec<Unit>> {
         let mut c = self.pool.acquire().await?;

@@ -141,6 +141,7 @@ async fn units_form_a_tree_and_parents_must_exist(store: &Store) {
         .map(|u| u.code)
         .collect();
     assert_eq!(ancestors, ["38", "382"], "root first");
+    assert_eq!(store.root_unit().await.unwrap().as_deref(), Some("38"));
 
     let orphan = unit("99999", "Phường Mồ Côi", UnitKind::Phuong, Some("000"));
     match store.put_units(&[orphan]).await {

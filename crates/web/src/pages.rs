@@ -96,12 +96,9 @@ async fn home(State(state): State<AppState>, uri: Uri) -> Result<Redirect, PageE
         Some(code) => code,
         None => state
             .store
-            .units()
+            .root_unit()
             .await
             .map_err(|e| PageError(e.into(), lang))?
-            .into_iter()
-            .next()
-            .map(|u| u.code)
             .ok_or_else(|| {
                 PageError(
                     AppError::NotFound {
