@@ -46,13 +46,8 @@ enum Command {
     },
     /// Serve an existing database.
     Serve {
-        /// Database URL: sqlite://PATH or postgres://USER@HOST/DB.
-        #[arg(
-            long,
-            env = "TIENDO_DATABASE_URL",
-            default_value = "sqlite://tiendo.db"
-        )]
-        db: String,
+        #[command(flatten)]
+        db: Database,
         /// Address to serve on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,
@@ -63,13 +58,8 @@ enum Command {
     },
     /// Bring the database schema up to date.
     Migrate {
-        /// Database URL: sqlite://PATH or postgres://USER@HOST/DB.
-        #[arg(
-            long,
-            env = "TIENDO_DATABASE_URL",
-            default_value = "sqlite://tiendo.db"
-        )]
-        db: String,
+        #[command(flatten)]
+        db: Database,
     },
     /// Work with framework files (bộ chỉ tiêu), see docs/FRAMEWORK_FORMAT.md.
     Framework {
@@ -101,13 +91,8 @@ enum Command {
         /// `on` or `off`.
         #[arg(value_parser = ["on", "off"])]
         state: String,
-        /// Database URL: sqlite://PATH or postgres://USER@HOST/DB.
-        #[arg(
-            long,
-            env = "TIENDO_DATABASE_URL",
-            default_value = "sqlite://tiendo.db"
-        )]
-        db: String,
+        #[command(flatten)]
+        db: Database,
     },
 }
 
@@ -130,13 +115,8 @@ enum UserCommand {
         /// The name shown for the user.
         #[arg(long, default_value = "")]
         name: String,
-        /// Database URL: sqlite://PATH or postgres://USER@HOST/DB.
-        #[arg(
-            long,
-            env = "TIENDO_DATABASE_URL",
-            default_value = "sqlite://tiendo.db"
-        )]
-        db: String,
+        #[command(flatten)]
+        db: Database,
     },
     /// Give a user one more role.
     Grant {
@@ -145,13 +125,8 @@ enum UserCommand {
         role: String,
         #[arg(long)]
         unit: Option<String>,
-        /// Database URL: sqlite://PATH or postgres://USER@HOST/DB.
-        #[arg(
-            long,
-            env = "TIENDO_DATABASE_URL",
-            default_value = "sqlite://tiendo.db"
-        )]
-        db: String,
+        #[command(flatten)]
+        db: Database,
     },
     /// Take a role away from a user; ends the user's sessions.
     Revoke {
@@ -160,25 +135,15 @@ enum UserCommand {
         role: String,
         #[arg(long)]
         unit: Option<String>,
-        /// Database URL: sqlite://PATH or postgres://USER@HOST/DB.
-        #[arg(
-            long,
-            env = "TIENDO_DATABASE_URL",
-            default_value = "sqlite://tiendo.db"
-        )]
-        db: String,
+        #[command(flatten)]
+        db: Database,
     },
     /// Set a user's password (read from standard input, or generated and printed once); ends
     /// the user's sessions.
     Passwd {
         username: String,
-        /// Database URL: sqlite://PATH or postgres://USER@HOST/DB.
-        #[arg(
-            long,
-            env = "TIENDO_DATABASE_URL",
-            default_value = "sqlite://tiendo.db"
-        )]
-        db: String,
+        #[command(flatten)]
+        db: Database,
     },
 }
 
@@ -204,13 +169,8 @@ enum PeriodCommand {
         /// Submission deadline (YYYY-MM-DD); later submissions are marked late.
         #[arg(long)]
         deadline: String,
-        /// Database URL: sqlite://PATH or postgres://USER@HOST/DB.
-        #[arg(
-            long,
-            env = "TIENDO_DATABASE_URL",
-            default_value = "sqlite://tiendo.db"
-        )]
-        db: String,
+        #[command(flatten)]
+        db: Database,
     },
 }
 
@@ -221,13 +181,8 @@ enum TokenCommand {
         username: String,
         #[arg(long)]
         name: String,
-        /// Database URL: sqlite://PATH or postgres://USER@HOST/DB.
-        #[arg(
-            long,
-            env = "TIENDO_DATABASE_URL",
-            default_value = "sqlite://tiendo.db"
-        )]
-        db: String,
+        #[command(flatten)]
+        db: Database,
     },
     /// Create a personal API token for a user; it is printed once and stored only as a hash.
     Create {
@@ -235,13 +190,8 @@ enum TokenCommand {
         /// What the token is for, e.g. the script or machine that uses it.
         #[arg(long, default_value = "api")]
         name: String,
-        /// Database URL: sqlite://PATH or postgres://USER@HOST/DB.
-        #[arg(
-            long,
-            env = "TIENDO_DATABASE_URL",
-            default_value = "sqlite://tiendo.db"
-        )]
-        db: String,
+        #[command(flatten)]
+        db: Database,
     },
 }
 
@@ -259,14 +209,21 @@ enum UnitsCommand {
         /// the three-tier list of 2022.
         #[arg(long)]
         valid_until: Option<String>,
-        /// Database URL: sqlite://PATH or postgres://USER@HOST/DB.
-        #[arg(
-            long,
-            env = "TIENDO_DATABASE_URL",
-            default_value = "sqlite://tiendo.db"
-        )]
-        db: String,
+        #[command(flatten)]
+        db: Database,
     },
+}
+
+/// Where the data lives, for every command that opens an existing database.
+#[derive(clap::Args)]
+struct Database {
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB.
+    #[arg(
+        long = "db",
+        env = "TIENDO_DATABASE_URL",
+        default_value = "sqlite://tiendo.db"
+    )]
+    url: String,
 }
 
 #[derive(Subcommand)]
@@ -280,13 +237,8 @@ enum FrameworkCommand {
     Load {
         /// The framework file (TOML).
         file: PathBuf,
-        /// Database URL: sqlite://PATH or postgres://USER@HOST/DB.
-        #[arg(
-            long,
-            env = "TIENDO_DATABASE_URL",
-            default_value = "sqlite://tiendo.db"
-        )]
-        db: String,
+        #[command(flatten)]
+        db: Database,
     },
 }
 
@@ -354,9 +306,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 serve(store, &files, &addr).await?;
             }
         }
-        Command::Serve { db, addr, files } => serve(open(&db).await?, &files, &addr).await?,
+        Command::Serve { db, addr, files } => serve(open(&db.url).await?, &files, &addr).await?,
         Command::Migrate { db } => {
-            let url = parse_url(&db)?;
+            let url = parse_url(&db.url)?;
             Store::open(&url).await?;
             println!("Cơ sở dữ liệu đã cập nhật / database is up to date: {url:?}");
         }
@@ -367,7 +319,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             command: FrameworkCommand::Load { file, db },
         } => {
             let source = read(&file)?;
-            let store = open(&db).await?;
+            let store = open(&db.url).await?;
             let f = store.load_framework(&source).await?;
             println!(
                 "Đã nạp khung / loaded framework {} v{}: {}",
@@ -382,7 +334,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     valid_until,
                     db,
                 },
-        } => return import_units(&file, valid_from, valid_until, &db).await,
+        } => return import_units(&file, valid_from, valid_until, &db.url).await,
         Command::User {
             command:
                 UserCommand::Add {
@@ -398,7 +350,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .parse()
                 .map_err(|e: String| anyhow!("vai trò không hợp lệ: {e}\ninvalid role: {e}"))?;
             let (password, generated) = password_from_stdin()?;
-            let store = open(&db).await?;
+            let store = open(&db.url).await?;
             let user = store
                 .create_user(
                     &NewUser {
@@ -426,7 +378,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 },
         } => {
             let grant = grant(parse_role(&role)?, unit.as_deref());
-            let user = open(&db)
+            let user = open(&db.url)
                 .await?
                 .grant_role(&username, &grant, &Actor::system("cli"))
                 .await?;
@@ -442,7 +394,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 },
         } => {
             let grant = grant(parse_role(&role)?, unit.as_deref());
-            let user = open(&db)
+            let user = open(&db.url)
                 .await?
                 .revoke_role(&username, &grant, &Actor::system("cli"))
                 .await?;
@@ -452,7 +404,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             command: UserCommand::Passwd { username, db },
         } => {
             let (password, generated) = password_from_stdin()?;
-            let store = open(&db).await?;
+            let store = open(&db.url).await?;
             store
                 .set_password_hash(&username, &hash_password(&password), &Actor::system("cli"))
                 .await?;
@@ -481,7 +433,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 day("--to", to)?,
                 day("--deadline", deadline)?,
             );
-            let store = open(&db).await?;
+            let store = open(&db.url).await?;
             let fw = store.framework_ref(Some(&framework), None).await?;
             let period = store
                 .put_period(
@@ -509,7 +461,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Token {
             command: TokenCommand::Create { username, name, db },
         } => {
-            let store = open(&db).await?;
+            let store = open(&db.url).await?;
             let token = new_secret();
             store
                 .create_api_token(
@@ -524,14 +476,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Token {
             command: TokenCommand::Revoke { username, name, db },
         } => {
-            let n = open(&db)
+            let n = open(&db.url)
                 .await?
                 .revoke_api_tokens(&username, &name, &Actor::system("cli"))
                 .await?;
             println!("Đã thu hồi / revoked {n} token(s) «{name}» of {username}");
         }
         Command::PublicDashboard { state, db } => {
-            let store = open(&db).await?;
+            let store = open(&db.url).await?;
             let on = state == "on";
             store
                 .set_setting(
