@@ -52,6 +52,25 @@ pub(crate) fn routes() -> Router<AppState> {
         )
 }
 
+/// Redirects to a page of this site, keeping English when that is the language in use.
+fn back_to(path: &str, lang: Lang) -> Response {
+    match lang {
+        Lang::En => Redirect::to(&format!("{path}?lang=en")).into_response(),
+        Lang::Vi => Redirect::to(path).into_response(),
+    }
+}
+
+/// A posted form's fields, once its CSRF token has been checked against the session.
+fn checked_form(
+    viewer: &Viewer,
+    headers: &HeaderMap,
+    fields: Vec<(String, String)>,
+) -> Result<HashMap<String, String>, AppError> {
+    let fields: HashMap<String, String> = fields.into_iter().collect();
+    viewer.check_csrf(headers, fields.get("csrf").map(String::as_str))?;
+    Ok(fields)
+}
+
 fn html<T: Template>(status: StatusCode, page: &T, lang: Lang) -> Result<Response, PageError> {
     let body = page.render().map_err(|e| PageError(e.into(), lang))?;
     Ok((status, [(header::CACHE_CONTROL, "no-store")], Html(body)).into_response())
@@ -876,8 +895,10 @@ async fn add_evidence(
         )
         .await
         .map_err(|e| fail(e.into()))?;
-    let lang_q = if lang == Lang::En { "?lang=en" } else { "" };
-    Ok(Redirect::to(&format!("/units/{code}/indicators/{indicator}{lang_q}")).into_response())
+    Ok(back_to(
+        &format!("/units/{code}/indicators/{indicator}"),
+        lang,
+    ))
 }
 
 /// Submit, accept, return (with `r.INDICATOR` reasons) or unlock (`indicator`, `reason`) from the
@@ -966,8 +987,7 @@ async fn submission_action(
         }
     };
     done.map_err(|e| fail(e.into()))?;
-    let lang_q = if lang == Lang::En { "?lang=en" } else { "" };
-    Ok(Redirect::to(&format!("/units/{code}{lang_q}")).into_response())
+    Ok(back_to(&format!("/units/{code}"), lang))
 }
 
 /// An officer's request to excuse the unit from an indicator, from the indicator's page.
@@ -985,10 +1005,7 @@ async fn exclusion_request(
         .authorize(&viewer, Action::EnterData, &code)
         .await
         .map_err(fail)?;
-    let fields: HashMap<String, String> = fields.into_iter().collect();
-    viewer
-        .check_csrf(&headers, fields.get("csrf").map(String::as_str))
-        .map_err(fail)?;
+    let fields = checked_form(&viewer, &headers, fields).map_err(fail)?;
     let get = |k: &str| {
         fields
             .get(k)
@@ -1017,8 +1034,10 @@ async fn exclusion_request(
         )
         .await
         .map_err(|e| fail(e.into()))?;
-    let lang_q = if lang == Lang::En { "?lang=en" } else { "" };
-    Ok(Redirect::to(&format!("/units/{code}/indicators/{indicator}{lang_q}")).into_response())
+    Ok(back_to(
+        &format!("/units/{code}/indicators/{indicator}"),
+        lang,
+    ))
 }
 
 /// A reviewer's decision on an exclusion request, from the unit page.
@@ -1041,10 +1060,7 @@ async fn exclusion_decision(
         .authorize(&viewer, Action::Review, &request.unit_code)
         .await
         .map_err(fail)?;
-    let fields: HashMap<String, String> = fields.into_iter().collect();
-    viewer
-        .check_csrf(&headers, fields.get("csrf").map(String::as_str))
-        .map_err(fail)?;
+    let fields = checked_form(&viewer, &headers, fields).map_err(fail)?;
     let approve = fields.get("approve").map(String::as_str) == Some("yes");
     state
         .store
@@ -1129,10 +1145,7 @@ async fn create_token(
     let Some(user) = &viewer.user else {
         return Err(fail(AppError::SignInRequired));
     };
-    let fields: HashMap<String, String> = fields.into_iter().collect();
-    viewer
-        .check_csrf(&headers, fields.get("csrf").map(String::as_str))
-        .map_err(fail)?;
+    let fields = checked_form(&viewer, &headers, fields).map_err(fail)?;
     let name = fields
         .get("name")
         .map(|n| n.trim())
