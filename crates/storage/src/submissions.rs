@@ -385,10 +385,9 @@ impl Store {
         struct Existing {
             id: i64,
             state: String,
-            snapshot: Option<String>,
         }
         let existing = sql!(tx.conn(), fetch_optional Existing,
-            "SELECT id, state, snapshot FROM submissions WHERE unit_id = $1 AND period_id = $2",
+            "SELECT id, state FROM submissions WHERE unit_id = $1 AND period_id = $2",
             unit_id, period.id)?;
         match existing {
             None => {
@@ -411,7 +410,6 @@ impl Store {
                 if changed == 0 {
                     return Err(state_conflict(&s.state));
                 }
-                let _ = s.snapshot;
                 sql!(tx.conn(), execute "DELETE FROM submission_returns WHERE submission_id = $1", s.id)?;
                 sql!(tx.conn(), execute "DELETE FROM unlocks WHERE submission_id = $1", s.id)?;
             }
