@@ -8,6 +8,7 @@
 //! - [`status`]: the status rules, for one date ([`Rules::assess`]) or as spans over all dates
 //!   ([`Rules::timeline`]).
 //! - [`summary`]: counts per unit and group, and roll-ups.
+//! - [`text`]: diacritic-insensitive search keys and Vietnamese collation.
 
 pub mod access;
 pub mod date;
@@ -18,6 +19,7 @@ pub mod number;
 pub mod observation;
 pub mod status;
 pub mod summary;
+pub mod text;
 pub mod unit;
 pub mod unit_list;
 

@@ -38,8 +38,11 @@ pub use exclusions::ExclusionRequest;
 pub use files::{FileStore, StoredFile};
 pub use frameworks::FrameworkRef;
 pub use observations::NewObservation;
-pub use reads::{GroupSummary, IndicatorRow, Summary, UnitCounts};
+pub use reads::{
+    CountSeries, GroupSummary, IndicatorRow, StatusMatrix, Summary, UnitCounts, UnitStanding,
+};
 pub use submissions::{Change, Period, Submission};
+pub use units::{FoundUnit, SEARCH_LIMIT};
 
 use conn::Pool;
 
@@ -238,7 +241,7 @@ impl Store {
             Pool::Sqlite(p) => sqlx::migrate!("migrations/sqlite").run(p).await?,
             Pool::Postgres(p) => sqlx::migrate!("migrations/postgres").run(p).await?,
         }
-        Ok(())
+        self.backfill_search_names().await
     }
 
     pub fn backend(&self) -> &'static str {

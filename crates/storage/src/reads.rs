@@ -49,12 +49,21 @@ struct CountRow {
     n: i64,
 }
 
+fn unknown_group(framework: &FrameworkRef, code: &str) -> StorageError {
+    StorageError::not_found(
+        format!("bộ chỉ tiêu {} không có nhóm «{code}»", framework.code),
+        format!("framework {} has no group «{code}»", framework.code),
+    )
+}
+
 fn status_of(text: &str) -> Result<Status> {
     text.parse().map_err(StorageError::Corrupt)
 }
 
 /// Spans in force on `$2` for framework `$1`.
 const IN_FORCE: &str = "s.framework_id = $1 AND s.valid_from <= $2 AND s.valid_until > $2";
+/// Spans of the group `$4`, or of every group when `$4` is NULL.
+const IN_GROUP: &str = "($4 IS NULL OR s.group_id = $4)";
 /// Units that exist on `$2`.
 const UNIT_EXISTS: &str = "(d.valid_from IS NULL OR d.valid_from <= $2) AND (d.valid_until IS NULL OR d.valid_until > $2)";
 
@@ -67,19 +76,23 @@ impl Store {
         framework: &FrameworkRef,
         as_of: Date,
     ) -> Result<Summary> {
+        self.summary_in_group(unit_code, framework, as_of, None)
+            .await
+    }
+
+    /// [`Store::summary`] counting only the indicators of one group, when `group` names one.
+    pub async fn summary_in_group(
+        &self,
+        unit_code: &str,
+        framework: &FrameworkRef,
+        as_of: Date,
+        group: Option<&str>,
+    ) -> Result<Summary> {
         let rules = self.framework(framework).await?;
         let mut c = self.pool.acquire().await?;
         let (unit_id, unit) = Store::unit_with_id(&mut c.conn(), unit_code).await?;
         let day = as_of.to_string();
 
-        let by_group = sql!(c.conn(), fetch_all CountRow,
-            &format!("SELECT s.group_id AS key, s.status, COUNT(*) AS n
-                      FROM unit_ancestors a
-                      JOIN units d ON d.id = a.unit_id
-                      JOIN indicator_status s ON s.unit_id = a.unit_id
-                      WHERE a.ancestor_id = $3 AND {IN_FORCE} AND {UNIT_EXISTS}
-                      GROUP BY s.group_id, s.status"),
-            framework.id, day.as_str(), unit_id)?;
         #[derive(sqlx::FromRow)]
         struct GroupRow {
             id: i64,
@@ -90,6 +103,24 @@ impl Store {
         .into_iter()
         .map(|g| (g.id, g.code))
         .collect();
+        let only_group: Option<i64> = match group {
+            None => None,
+            Some(code) => Some(
+                group_ids
+                    .iter()
+                    .find(|(_, c)| c.as_str() == code)
+                    .map(|(id, _)| *id)
+                    .ok_or_else(|| unknown_group(framework, code))?,
+            ),
+        };
+        let by_group = sql!(c.conn(), fetch_all CountRow,
+            &format!("SELECT s.group_id AS key, s.status, COUNT(*) AS n
+                      FROM unit_ancestors a
+                      JOIN units d ON d.id = a.unit_id
+                      JOIN indicator_status s ON s.unit_id = a.unit_id
+                      WHERE a.ancestor_id = $3 AND {IN_FORCE} AND {UNIT_EXISTS} AND {IN_GROUP}
+                      GROUP BY s.group_id, s.status"),
+            framework.id, day.as_str(), unit_id, only_group)?;
         let mut group_counts: HashMap<&str, Counts> = HashMap::new();
         let mut counts = Counts::default();
         for row in &by_group {
@@ -127,9 +158,9 @@ impl Store {
                       JOIN unit_ancestors a ON a.ancestor_id = child.id
                       JOIN units d ON d.id = a.unit_id
                       JOIN indicator_status s ON s.unit_id = a.unit_id
-                      WHERE child.parent_id = $3 AND {IN_FORCE} AND {UNIT_EXISTS}
+                      WHERE child.parent_id = $3 AND {IN_FORCE} AND {UNIT_EXISTS} AND {IN_GROUP}
                       GROUP BY a.ancestor_id, s.status"),
-            framework.id, day.as_str(), unit_id)?;
+            framework.id, day.as_str(), unit_id, only_group)?;
         let mut child_counts: HashMap<i64, Counts> = HashMap::new();
         for row in &by_child {
             child_counts
@@ -210,6 +241,294 @@ impl Store {
                     latest: row.observation_id.and_then(|id| figures.get(&id).cloned()),
                 });
             }
+        }
+        Ok(out)
+    }
+}
+
+/// One unit's standing on one indicator: a row of the indicator-across-units view.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnitStanding {
+    pub unit: Unit,
+    /// The name of the unit's parent (a district, when a province is in view).
+    pub parent_name: Option<String>,
+    pub status: Status,
+    pub reason: Bilingual,
+    pub latest: Option<Observation>,
+}
+
+/// The assessed units under a unit and the status of each indicator for each: the matrix.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatusMatrix {
+    /// The assessed units on this page, by parent and code, each with its parent's name.
+    pub units: Vec<(Unit, Option<String>)>,
+    /// Status per (unit code, indicator code).
+    pub cells: HashMap<(String, String), Status>,
+    /// How many assessed units there are in all, over every page.
+    pub total_units: usize,
+}
+
+/// Counts on each of several dates, for a unit and for each of its direct sub-units.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CountSeries {
+    pub days: Vec<Date>,
+    /// The unit's own counts, one per day.
+    pub total: Vec<Counts>,
+    /// Each direct sub-unit (by code) with its counts, one per day.
+    pub children: HashMap<String, Vec<Counts>>,
+}
+
+/// The assessed descendants of `$1` that exist on `$3`, for framework `$2`.
+const ASSESSED_UNDER: &str = "FROM unit_ancestors a JOIN units u ON u.id = a.unit_id
+     LEFT JOIN units p ON p.id = u.parent_id
+     WHERE a.ancestor_id = $1
+       AND (u.valid_from IS NULL OR u.valid_from <= $3) AND (u.valid_until IS NULL OR u.valid_until > $3)
+       AND EXISTS (SELECT 1 FROM indicator_status x WHERE x.unit_id = u.id AND x.framework_id = $2)";
+
+impl Store {
+    /// One indicator for every assessed unit under `unit_code` (or the unit itself, when it is
+    /// assessed) on `as_of`: status, reason and figure. Two queries, whatever the size of the tree.
+    pub async fn indicator_across(
+        &self,
+        unit_code: &str,
+        framework: &FrameworkRef,
+        indicator_code: &str,
+        as_of: Date,
+    ) -> Result<Vec<UnitStanding>> {
+        let rules = self.framework(framework).await?;
+        if rules.indicator(indicator_code).is_none() {
+            return Err(StorageError::not_found(
+                format!(
+                    "bộ chỉ tiêu {} không có chỉ tiêu «{indicator_code}»",
+                    framework.code
+                ),
+                format!(
+                    "framework {} has no indicator «{indicator_code}»",
+                    framework.code
+                ),
+            ));
+        }
+        let mut c = self.pool.acquire().await?;
+        let (unit_id, _) = Store::unit_with_id(&mut c.conn(), unit_code).await?;
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            unit: UnitRow,
+            parent_name: Option<String>,
+            status: String,
+            reason_vi: String,
+            reason_en: String,
+            observation_id: Option<i64>,
+        }
+        // The spans in force of this indicator for the unit and every unit under it, with
+        // whatever else a query joins to them.
+        let spans = |joins: &str| {
+            format!(
+                "FROM unit_ancestors a
+                 JOIN units d ON d.id = a.unit_id
+                 JOIN indicator_status s ON s.unit_id = a.unit_id
+                 JOIN indicators i ON i.id = s.indicator_id
+                 {joins}
+                 WHERE a.ancestor_id = $3 AND {IN_FORCE} AND {UNIT_EXISTS} AND i.code = $4"
+            )
+        };
+        let day = as_of.to_string();
+        let rows = sql!(c.conn(), fetch_all Row,
+            &format!("SELECT {UNIT_COLUMNS}, p.name AS parent_name, s.status, s.reason_vi, s.reason_en,
+                             s.observation_id {} ORDER BY p.code, u.code",
+                     spans("JOIN units u ON u.id = a.unit_id LEFT JOIN units p ON p.id = u.parent_id")),
+            framework.id, day.as_str(), unit_id, indicator_code)?;
+        let figures: HashMap<i64, Observation> = sql!(c.conn(), fetch_all ObservationRow,
+            &format!("SELECT {OBSERVATION_COLUMNS} {}",
+                     spans("JOIN observations o ON o.id = s.observation_id")),
+            framework.id, day.as_str(), unit_id, indicator_code)?
+        .iter()
+        .map(|r| Ok((r.id, r.to_observation()?)))
+        .collect::<Result<_>>()?;
+        rows.into_iter()
+            .map(|r| {
+                let (_, unit) = r.unit.into_unit()?;
+                Ok(UnitStanding {
+                    unit,
+                    parent_name: r.parent_name,
+                    status: status_of(&r.status)?,
+                    reason: Bilingual {
+                        vi: r.reason_vi,
+                        en: r.reason_en,
+                    },
+                    latest: r.observation_id.and_then(|id| figures.get(&id).cloned()),
+                })
+            })
+            .collect()
+    }
+
+    /// The status of every indicator for the assessed units under `unit_code` on `as_of`,
+    /// `limit` units from `offset` (by parent, then code). Three queries per page.
+    pub async fn status_matrix(
+        &self,
+        unit_code: &str,
+        framework: &FrameworkRef,
+        as_of: Date,
+        offset: usize,
+        limit: usize,
+    ) -> Result<StatusMatrix> {
+        let mut c = self.pool.acquire().await?;
+        let (unit_id, _) = Store::unit_with_id(&mut c.conn(), unit_code).await?;
+        let day = as_of.to_string();
+        let total_units = sql!(c.conn(), fetch_one_scalar i64,
+            &format!("SELECT COUNT(*) {ASSESSED_UNDER}"),
+            unit_id, framework.id, day.as_str())? as usize;
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            unit: UnitRow,
+            parent_name: Option<String>,
+        }
+        let rows = sql!(c.conn(), fetch_all Row,
+            &format!("SELECT {UNIT_COLUMNS}, p.name AS parent_name {ASSESSED_UNDER}
+                      ORDER BY p.code, u.code LIMIT $4 OFFSET $5"),
+            unit_id, framework.id, day.as_str(), limit as i64, offset as i64)?;
+        let mut ids = Vec::with_capacity(rows.len());
+        let mut units = Vec::with_capacity(rows.len());
+        for r in rows {
+            let (id, unit) = r.unit.into_unit()?;
+            ids.push(id);
+            units.push((unit, r.parent_name));
+        }
+        let mut cells = HashMap::new();
+        if !ids.is_empty() {
+            #[derive(sqlx::FromRow)]
+            struct Cell {
+                unit_code: String,
+                indicator_code: String,
+                status: String,
+            }
+            let select = format!(
+                "SELECT u.code AS unit_code, i.code AS indicator_code, s.status
+                 FROM indicator_status s JOIN units u ON u.id = s.unit_id
+                 JOIN indicators i ON i.id = s.indicator_id
+                 WHERE {IN_FORCE} AND s.unit_id IN ({})",
+                crate::derive::in_list(3, ids.len())
+            );
+            let found = sql!(c.conn(), fetch_all_with Cell, &select, |q| {
+                let mut q = q.bind(framework.id).bind(day.as_str());
+                for id in &ids {
+                    q = q.bind(*id);
+                }
+                q
+            })?;
+            for cell in found {
+                cells.insert(
+                    (cell.unit_code, cell.indicator_code),
+                    status_of(&cell.status)?,
+                );
+            }
+        }
+        Ok(StatusMatrix {
+            units,
+            cells,
+            total_units,
+        })
+    }
+
+    /// The counts of a unit and of each of its direct sub-units on each of `days`, in one
+    /// query over the spans (never the figures).
+    pub async fn count_series(
+        &self,
+        unit_code: &str,
+        framework: &FrameworkRef,
+        days: &[Date],
+    ) -> Result<CountSeries> {
+        let mut c = self.pool.acquire().await?;
+        let (unit_id, unit) = Store::unit_with_id(&mut c.conn(), unit_code).await?;
+        let mut series = CountSeries {
+            days: days.to_vec(),
+            total: vec![Counts::default(); days.len()],
+            children: HashMap::new(),
+        };
+        if days.is_empty() {
+            return Ok(series);
+        }
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            day: String,
+            code: String,
+            status: String,
+            n: i64,
+        }
+        let values = (0..days.len())
+            .map(|i| format!("(${})", i + 3))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let select = format!(
+            "WITH days (day) AS (VALUES {values})
+             SELECT days.day, k.code, s.status, COUNT(*) AS n
+             FROM units k
+             JOIN unit_ancestors a ON a.ancestor_id = k.id
+             JOIN units d ON d.id = a.unit_id
+             JOIN indicator_status s ON s.unit_id = a.unit_id AND s.framework_id = $1
+             JOIN days ON s.valid_from <= days.day AND s.valid_until > days.day
+             WHERE (k.id = $2 OR k.parent_id = $2)
+               AND (d.valid_from IS NULL OR d.valid_from <= days.day)
+               AND (d.valid_until IS NULL OR d.valid_until > days.day)
+             GROUP BY days.day, k.code, s.status"
+        );
+        let texts: Vec<String> = days.iter().map(Date::to_string).collect();
+        let rows = sql!(c.conn(), fetch_all_with Row, &select, |q| {
+            let mut q = q.bind(framework.id).bind(unit_id);
+            for t in &texts {
+                q = q.bind(t.as_str());
+            }
+            q
+        })?;
+        let position: HashMap<&str, usize> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.as_str(), i))
+            .collect();
+        for row in rows {
+            let Some(&i) = position.get(row.day.as_str()) else {
+                continue;
+            };
+            let status = status_of(&row.status)?;
+            let counts = if row.code == unit.code {
+                &mut series.total[i]
+            } else {
+                &mut series
+                    .children
+                    .entry(row.code)
+                    .or_insert_with(|| vec![Counts::default(); days.len()])[i]
+            };
+            counts.add(status, row.n as u32);
+        }
+        Ok(series)
+    }
+
+    /// A unit's figures for every indicator of the framework dated on or before `until`, oldest
+    /// first, by indicator code: what trend lines are drawn from. One query.
+    pub async fn unit_figures(
+        &self,
+        unit_code: &str,
+        framework: &FrameworkRef,
+        until: Date,
+    ) -> Result<HashMap<String, Vec<Observation>>> {
+        let mut c = self.pool.acquire().await?;
+        let (unit_id, _) = Store::unit_with_id(&mut c.conn(), unit_code).await?;
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            row: ObservationRow,
+            code: String,
+        }
+        let rows = sql!(c.conn(), fetch_all Row,
+            &format!("SELECT {OBSERVATION_COLUMNS}, i.code FROM observations o
+                      JOIN indicators i ON i.id = o.indicator_id
+                      WHERE o.unit_id = $1 AND i.framework_id = $2 AND o.observed_on <= $3
+                      ORDER BY o.indicator_id, o.observed_on, o.id"),
+            unit_id, framework.id, until.to_string())?;
+        let mut out: HashMap<String, Vec<Observation>> = HashMap::new();
+        for r in rows {
+            out.entry(r.code).or_default().push(r.row.to_observation()?);
         }
         Ok(out)
     }

@@ -2,9 +2,10 @@
 
 use std::collections::HashMap;
 
-use tiendo_domain::{Date, Unit, UnitKind};
+use tiendo_domain::{Date, Unit, UnitKind, text};
 
 use crate::conn::{CHUNK_ROWS, Conn, placeholders};
+use crate::derive::in_list;
 use crate::{Result, StorageError, Store};
 
 #[derive(sqlx::FromRow)]
@@ -82,14 +83,15 @@ impl Store {
                 ),
             };
             let id = sql!(tx.conn(), fetch_one_scalar i64,
-                "INSERT INTO units (code, name, kind, parent_id, valid_from, valid_until)
-                 VALUES ($1, $2, $3, $4, $5, $6)
+                "INSERT INTO units (code, name, kind, parent_id, valid_from, valid_until, search_name)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
                  ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind,
                      parent_id = excluded.parent_id, valid_from = excluded.valid_from,
-                     valid_until = excluded.valid_until
+                     valid_until = excluded.valid_until, search_name = excluded.search_name
                  RETURNING id",
                 unit.code.as_str(), unit.name.as_str(), unit.kind.code(), parent_id,
-                unit.valid_from.map(|d| d.to_string()), unit.valid_until.map(|d| d.to_string()))?;
+                unit.valid_from.map(|d| d.to_string()), unit.valid_until.map(|d| d.to_string()),
+                text::fold(&unit.name))?;
             touched.push((id, unit.kind));
         }
         rebuild_ancestry(&mut tx.conn()).await?;
@@ -171,6 +173,122 @@ impl Store {
         rows.into_iter()
             .map(|r| r.into_unit().map(|(_, u)| u))
             .collect()
+    }
+}
+
+/// How many units a search returns at most.
+pub const SEARCH_LIMIT: usize = 50;
+
+/// A unit found by a search, with the codes of its ancestors (root first) so that the caller
+/// can decide, without another query, whether the viewer may see it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FoundUnit {
+    pub unit: Unit,
+    pub lineage: Vec<String>,
+    /// The name of its parent unit, to tell apart units of the same name.
+    pub parent_name: Option<String>,
+}
+
+impl Store {
+    /// Units whose name holds every word of `query`, ignoring case and diacritics, or whose code
+    /// is `query`: at most [`SEARCH_LIMIT`], higher tiers first. Two queries whatever the match.
+    pub async fn search_units(&self, query: &str) -> Result<Vec<FoundUnit>> {
+        let key = text::fold(query);
+        if key.is_empty() {
+            return Ok(Vec::new());
+        }
+        let words: Vec<String> = key
+            .split(' ')
+            .map(|w| {
+                format!(
+                    "%{}%",
+                    w.replace('\\', "\\\\")
+                        .replace('%', "\\%")
+                        .replace('_', "\\_")
+                )
+            })
+            .collect();
+        let conditions = (0..words.len())
+            .map(|i| format!("u.search_name LIKE ${} ESCAPE '\\'", i + 2))
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        let select = format!(
+            "SELECT {UNIT_COLUMNS} FROM units u LEFT JOIN units p ON p.id = u.parent_id
+             JOIN (SELECT unit_id, MAX(depth) AS depth FROM unit_ancestors GROUP BY unit_id) d ON d.unit_id = u.id
+             WHERE u.code = $1 OR ({conditions})
+             ORDER BY d.depth, u.code LIMIT {SEARCH_LIMIT}"
+        );
+        let mut c = self.pool.acquire().await?;
+        let rows = sql!(c.conn(), fetch_all_with UnitRow, &select, |q| {
+            let mut q = q.bind(query.trim());
+            for w in &words {
+                q = q.bind(w.as_str());
+            }
+            q
+        })?;
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        #[derive(sqlx::FromRow)]
+        struct Link {
+            unit_id: i64,
+            code: String,
+            name: String,
+            depth: i64,
+        }
+        let select = format!(
+            "SELECT a.unit_id, u.code, u.name, a.depth FROM unit_ancestors a JOIN units u ON u.id = a.ancestor_id
+             WHERE a.depth > 0 AND a.unit_id IN ({}) ORDER BY a.unit_id, a.depth DESC",
+            in_list(1, ids.len())
+        );
+        let links = sql!(c.conn(), fetch_all_with Link, &select,
+        |q| {
+            let mut q = q;
+            for id in &ids {
+                q = q.bind(*id);
+            }
+            q
+        })?;
+        let mut lineages: HashMap<i64, Vec<Link>> = HashMap::new();
+        for link in links {
+            lineages.entry(link.unit_id).or_default().push(link);
+        }
+        rows.into_iter()
+            .map(|row| {
+                let (id, unit) = row.into_unit()?;
+                let ancestors = lineages.remove(&id).unwrap_or_default();
+                let parent_name = ancestors
+                    .iter()
+                    .find(|a| a.depth == 1)
+                    .map(|a| a.name.clone());
+                let mut lineage: Vec<String> = ancestors.into_iter().map(|a| a.code).collect();
+                lineage.push(unit.code.clone());
+                Ok(FoundUnit {
+                    unit,
+                    lineage,
+                    parent_name,
+                })
+            })
+            .collect()
+    }
+
+    /// Fills in the search key of units written before it existed.
+    pub(crate) async fn backfill_search_names(&self) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        #[derive(sqlx::FromRow)]
+        struct Named {
+            id: i64,
+            name: String,
+        }
+        let stale = sql!(tx.conn(), fetch_all Named,
+            "SELECT id, name FROM units WHERE search_name = ''")?;
+        for unit in &stale {
+            sql!(tx.conn(), execute "UPDATE units SET search_name = $1 WHERE id = $2",
+                text::fold(&unit.name), unit.id)?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 }
 

@@ -1181,3 +1181,218 @@ async fn concurrent_writers_of_one_unit_queue(store: &Store) {
     }
     assert_eq!(submitted, 1);
 }
+
+/// The reads behind the overview, matrix, indicator and search pages agree with the per-unit
+/// reads they summarise.
+mod views {
+    use super::*;
+
+    storage_tests!(
+        search_ignores_diacritics_and_case,
+        indicator_across_units_matches_each_unit,
+        the_matrix_matches_each_unit_and_pages,
+        count_series_equal_the_summaries_of_each_day,
+        a_group_summary_counts_that_group_only,
+        unit_figures_are_the_histories_up_to_the_date,
+    );
+
+    async fn search_ignores_diacritics_and_case(store: &Store) {
+        store.put_units(&small_tree()).await.unwrap();
+        let names = |found: Vec<tiendo_storage::FoundUnit>| -> Vec<String> {
+            found.into_iter().map(|f| f.unit.name).collect()
+        };
+        assert_eq!(
+            names(store.search_units("quang minh").await.unwrap()),
+            ["Xã Quảng Minh"]
+        );
+        assert_eq!(
+            names(store.search_units("  BAC   son ").await.unwrap()),
+            ["Phường Bắc Sơn"]
+        );
+        assert_eq!(
+            names(store.search_units("Sơn").await.unwrap()),
+            ["Thành phố Sầm Sơn", "Phường Bắc Sơn"],
+            "higher tiers first"
+        );
+        let by_code = store.search_units("14833").await.unwrap();
+        assert_eq!(by_code.len(), 1);
+        assert_eq!(by_code[0].lineage, ["38", "382", "14833"]);
+        assert_eq!(by_code[0].parent_name.as_deref(), Some("Thành phố Sầm Sơn"));
+        for nothing in ["", "   ", "%", "_", "quang thọ", "\\"] {
+            assert!(
+                store.search_units(nothing).await.unwrap().is_empty(),
+                "«{nothing}» finds nothing"
+            );
+        }
+        // A renamed unit is found by its new name only.
+        let mut renamed = small_tree();
+        renamed[3].name = "Xã Quảng Hùng".into();
+        store.put_units(&renamed).await.unwrap();
+        assert!(store.search_units("minh").await.unwrap().is_empty());
+        assert_eq!(
+            names(store.search_units("quang hung").await.unwrap()),
+            ["Xã Quảng Hùng"]
+        );
+    }
+
+    async fn indicator_across_units_matches_each_unit(store: &Store) {
+        load_demo(store).await;
+        let on = day("2022-10-31");
+        let fw = store.framework_ref(None, Some(on)).await.unwrap();
+        for indicator in ["HT-03", "KT-02", "CQ-05"] {
+            let across = store
+                .indicator_across("382", &fw, indicator, on)
+                .await
+                .unwrap();
+            assert_eq!(across.len(), 11, "{indicator}");
+            for row in &across {
+                assert_eq!(row.parent_name.as_deref(), Some("Thành phố Sầm Sơn"));
+                let own = store
+                    .unit_indicators(&row.unit.code, &fw, on)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .find(|r| r.indicator.code == indicator)
+                    .unwrap();
+                assert_eq!(
+                    (row.status, &row.reason, &row.latest),
+                    (own.status, &own.reason, &own.latest),
+                    "{indicator} for {}",
+                    row.unit.code
+                );
+            }
+        }
+        let quang_tien = store
+            .indicator_across("14842", &fw, "KT-02", on)
+            .await
+            .unwrap();
+        assert_eq!(quang_tien.len(), 1, "an assessed unit is its own row");
+        assert_eq!(quang_tien[0].status, Status::NotApplicable);
+        assert!(matches!(
+            store.indicator_across("382", &fw, "XX-99", on).await,
+            Err(StorageError::NotFound { .. })
+        ));
+    }
+
+    async fn the_matrix_matches_each_unit_and_pages(store: &Store) {
+        load_demo(store).await;
+        let on = day("2022-10-31");
+        let fw = store.framework_ref(None, Some(on)).await.unwrap();
+        let whole = store.status_matrix("382", &fw, on, 0, 100).await.unwrap();
+        assert_eq!((whole.total_units, whole.units.len()), (11, 11));
+        assert_eq!(whole.cells.len(), 11 * 31);
+        for (unit, parent) in &whole.units {
+            assert_eq!(parent.as_deref(), Some("Thành phố Sầm Sơn"));
+            for row in store.unit_indicators(&unit.code, &fw, on).await.unwrap() {
+                assert_eq!(
+                    whole.cells[&(unit.code.clone(), row.indicator.code.clone())],
+                    row.status
+                );
+            }
+        }
+        let page = store.status_matrix("382", &fw, on, 5, 4).await.unwrap();
+        assert_eq!(page.total_units, 11);
+        assert_eq!(page.units, whole.units[5..9]);
+        assert_eq!(page.cells.len(), 4 * 31);
+        let past_the_end = store.status_matrix("382", &fw, on, 20, 4).await.unwrap();
+        assert!(past_the_end.units.is_empty() && past_the_end.cells.is_empty());
+        // The province holds the same units, one level further down.
+        let province = store.status_matrix("38", &fw, on, 0, 100).await.unwrap();
+        assert_eq!(province.units, whole.units);
+    }
+
+    async fn count_series_equal_the_summaries_of_each_day(store: &Store) {
+        load_demo(store).await;
+        let days = [
+            day("2021-12-31"),
+            day("2022-03-31"),
+            day("2022-10-31"),
+            day("2022-12-31"),
+        ];
+        let fw = store.framework_ref(None, Some(days[2])).await.unwrap();
+        let series = store.count_series("382", &fw, &days).await.unwrap();
+        assert_eq!(series.days, days);
+        assert_eq!(series.children.len(), 11);
+        for (i, on) in days.iter().enumerate() {
+            let summary = store.summary("382", &fw, *on).await.unwrap();
+            assert_eq!(series.total[i], summary.counts, "{on}");
+            for child in &summary.children {
+                assert_eq!(
+                    series.children[&child.unit.code][i], child.counts,
+                    "{} on {on}",
+                    child.unit.code
+                );
+            }
+        }
+        assert_eq!(series.children["14833"][2].achieved, 26);
+        assert!(
+            store
+                .count_series("382", &fw, &[])
+                .await
+                .unwrap()
+                .total
+                .is_empty()
+        );
+    }
+
+    async fn a_group_summary_counts_that_group_only(store: &Store) {
+        load_demo(store).await;
+        let on = day("2022-10-31");
+        let fw = store.framework_ref(None, Some(on)).await.unwrap();
+        let all = store.summary("382", &fw, on).await.unwrap();
+        let mut sum = Counts::default();
+        for g in &all.groups {
+            let only = store
+                .summary_in_group("382", &fw, on, Some(&g.group.code))
+                .await
+                .unwrap();
+            assert_eq!(only.counts, g.counts, "{}", g.group.code);
+            let mut children = Counts::default();
+            for c in &only.children {
+                children.merge(&c.counts);
+            }
+            assert_eq!(children, g.counts, "the units sum to the group");
+            sum.merge(&only.counts);
+        }
+        assert_eq!(sum, all.counts);
+        let bac_son = store
+            .summary_in_group("14833", &fw, on, Some("chinh-quyen"))
+            .await
+            .unwrap();
+        assert_eq!(
+            (bac_son.counts.applicable, bac_son.counts.not_achieved),
+            (8, 1)
+        );
+        assert!(matches!(
+            store
+                .summary_in_group("382", &fw, on, Some("no-such-group"))
+                .await,
+            Err(StorageError::NotFound { .. })
+        ));
+    }
+
+    async fn unit_figures_are_the_histories_up_to_the_date(store: &Store) {
+        load_demo(store).await;
+        let on = day("2022-10-31");
+        let fw = store.framework_ref(None, Some(on)).await.unwrap();
+        let figures = store.unit_figures("14833", &fw, on).await.unwrap();
+        let rules = store.framework(&fw).await.unwrap();
+        for indicator in &rules.indicators {
+            let history: Vec<Observation> = store
+                .history(&fw, "14833", &indicator.code)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| r.observation)
+                .filter(|o| o.observed_on <= on)
+                .collect();
+            assert_eq!(
+                figures.get(&indicator.code).cloned().unwrap_or_default(),
+                history,
+                "{}",
+                indicator.code
+            );
+        }
+        assert!(figures.values().flatten().all(|o| o.observed_on <= on));
+    }
+}
