@@ -64,6 +64,36 @@ impl Date {
         }
     }
 
+    /// The last day of this day's month.
+    pub fn month_end(self) -> Date {
+        let (year, month) = match self.month() {
+            12 => (self.year() + 1, 1),
+            m => (self.year(), m + 1),
+        };
+        Date::from_ymd(year, month, 1)
+            .map(Date::previous_day)
+            .unwrap_or(Date::MAX)
+    }
+
+    /// The last day of the month before this day's month.
+    pub fn previous_month_end(self) -> Date {
+        Date::from_ymd(self.year(), self.month(), 1)
+            .map(Date::previous_day)
+            .unwrap_or(Date::MIN)
+    }
+
+    /// The last day of every month from `from`'s to `to`'s, in order (empty when `to` is
+    /// earlier than `from`); what charts over a period are drawn at.
+    pub fn month_ends(from: Date, to: Date) -> Vec<Date> {
+        let mut out = Vec::new();
+        let mut end = from.month_end();
+        while end <= to.month_end() && end != Date::MAX {
+            out.push(end);
+            end = end.next_day().month_end();
+        }
+        out
+    }
+
     /// `dd/mm/yyyy`, the form Vietnamese documents use (and that we show in English too).
     pub fn dmy(self) -> String {
         format!("{:02}/{:02}/{:04}", self.day(), self.month(), self.year())
@@ -149,6 +179,19 @@ mod tests {
         ] {
             assert!(bad.parse::<Date>().is_err(), "{bad} should be refused");
         }
+    }
+
+    #[test]
+    fn month_ends_cover_the_period() {
+        let d = |s: &str| s.parse::<Date>().unwrap();
+        assert_eq!(d("2024-02-10").month_end(), d("2024-02-29"));
+        assert_eq!(d("2022-12-05").month_end(), d("2022-12-31"));
+        assert_eq!(d("2022-01-31").previous_month_end(), d("2021-12-31"));
+        let ends = Date::month_ends(d("2022-01-01"), d("2022-12-31"));
+        assert_eq!(ends.len(), 12);
+        assert_eq!((ends[0], ends[11]), (d("2022-01-31"), d("2022-12-31")));
+        assert_eq!(ends[1], d("2022-02-28"));
+        assert!(Date::month_ends(d("2022-05-01"), d("2022-04-01")).is_empty());
     }
 
     #[test]

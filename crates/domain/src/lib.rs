@@ -31,5 +31,5 @@ pub use i18n::{Bilingual, Lang};
 pub use number::{Decimal, DecimalError, Ratio};
 pub use observation::{Figure, FigureError, Observation};
 pub use status::{Assessment, Reason, Rules, Span, Status};
-pub use summary::Counts;
+pub use summary::{Counts, completion_ranks};
 pub use unit::{Tier, Unit, UnitKind, UnknownUnitKind};

@@ -211,6 +211,11 @@ impl Ratio {
         }
     }
 
+    /// The nearest float, for drawing only (chart geometry); never for comparing figures.
+    pub fn approx(self) -> f64 {
+        self.num as f64 / self.den as f64
+    }
+
     /// Rounded half away from zero to `places` decimals (at most 3), for display.
     pub fn round_to(self, places: u32) -> Decimal {
         let places = places.min(3);

@@ -55,6 +55,12 @@ impl Counts {
             .then(|| Ratio::new(i128::from(self.achieved), i128::from(self.applicable)))
     }
 
+    /// Whether every applicable indicator is achieved (and at least one applies): what the
+    /// default recognition rule asks.
+    pub fn all_achieved(&self) -> bool {
+        self.applicable > 0 && self.achieved == self.applicable
+    }
+
     /// Completion in whole percent, rounded down so that 99.9% never shows as 100%.
     pub fn completion_percent(&self) -> u32 {
         match self.applicable {
@@ -62,6 +68,24 @@ impl Counts {
             n => self.achieved * 100 / n,
         }
     }
+}
+
+/// League-table places by completion, best first, in "1, 2, 2, 4" form: units with the same
+/// completion share a place and the next place skips as many. Units with nothing applicable get
+/// no place. The result is in the order of `counts`.
+pub fn completion_ranks(counts: &[Counts]) -> Vec<Option<u32>> {
+    let completions: Vec<Option<Ratio>> = counts.iter().map(Counts::completion).collect();
+    completions
+        .iter()
+        .map(|mine| {
+            mine.map(|mine| {
+                1 + completions
+                    .iter()
+                    .filter(|other| other.is_some_and(|o| o > mine))
+                    .count() as u32
+            })
+        })
+        .collect()
 }
 
 impl FromIterator<Status> for Counts {
@@ -89,5 +113,30 @@ mod tests {
         assert_eq!(a.applicable, 4);
         assert_eq!(a.completion_percent(), 50);
         assert_eq!(Counts::default().completion(), None);
+    }
+
+    #[test]
+    fn ties_share_a_place_and_the_next_place_skips() {
+        let c = |achieved, applicable| Counts {
+            achieved,
+            applicable,
+            ..Counts::default()
+        };
+        // 28/31 (90.3%) is ahead of 27/30 (90%); the two 26/31 share fourth place.
+        let counts = [
+            c(26, 31),
+            c(28, 31),
+            c(27, 30),
+            c(26, 31),
+            c(0, 0),
+            c(31, 31),
+        ];
+        assert_eq!(
+            completion_ranks(&counts),
+            [Some(4), Some(2), Some(3), Some(4), None, Some(1)]
+        );
+        // Equal fractions are equal places, whatever their terms.
+        assert_eq!(completion_ranks(&[c(1, 2), c(15, 30)]), [Some(1), Some(1)]);
+        assert!(c(31, 31).all_achieved() && !c(30, 31).all_achieved() && !c(0, 0).all_achieved());
     }
 }

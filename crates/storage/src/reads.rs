@@ -362,6 +362,40 @@ impl Store {
             .collect()
     }
 
+    /// For each indicator (by code), how many units under `unit_code` (and itself) have each
+    /// status on `as_of`: where support is needed. One query over the spans.
+    pub async fn indicator_counts(
+        &self,
+        unit_code: &str,
+        framework: &FrameworkRef,
+        as_of: Date,
+    ) -> Result<HashMap<String, Counts>> {
+        let mut c = self.pool.acquire().await?;
+        let (unit_id, _) = Store::unit_with_id(&mut c.conn(), unit_code).await?;
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            code: String,
+            status: String,
+            n: i64,
+        }
+        let rows = sql!(c.conn(), fetch_all Row,
+            &format!("SELECT i.code, s.status, COUNT(*) AS n
+                      FROM unit_ancestors a
+                      JOIN units d ON d.id = a.unit_id
+                      JOIN indicator_status s ON s.unit_id = a.unit_id
+                      JOIN indicators i ON i.id = s.indicator_id
+                      WHERE a.ancestor_id = $3 AND {IN_FORCE} AND {UNIT_EXISTS}
+                      GROUP BY i.code, s.status"),
+            framework.id, as_of.to_string(), unit_id)?;
+        let mut out: HashMap<String, Counts> = HashMap::new();
+        for row in rows {
+            out.entry(row.code)
+                .or_default()
+                .add(status_of(&row.status)?, row.n as u32);
+        }
+        Ok(out)
+    }
+
     /// The status of every indicator for the assessed units under `unit_code` on `as_of`,
     /// `limit` units from `offset` (by parent, then code). Three queries per page.
     pub async fn status_matrix(

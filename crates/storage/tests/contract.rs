@@ -1290,6 +1290,18 @@ mod views {
                 );
             }
         }
+        // Per indicator, the counts over the units are the matrix's columns.
+        let per_indicator = store.indicator_counts("382", &fw, on).await.unwrap();
+        assert_eq!(per_indicator.len(), 31);
+        for (indicator, counts) in &per_indicator {
+            let column: Counts = whole
+                .cells
+                .iter()
+                .filter(|((_, i), _)| i == indicator)
+                .map(|(_, s)| *s)
+                .collect();
+            assert_eq!(*counts, column, "{indicator}");
+        }
         let page = store.status_matrix("382", &fw, on, 5, 4).await.unwrap();
         assert_eq!(page.total_units, 11);
         assert_eq!(page.units, whole.units[5..9]);

@@ -9,6 +9,7 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use sha2::{Digest, Sha256};
+use tiendo_domain::Lang;
 use tiendo_domain::access::{Action, permits};
 use tiendo_storage::{Actor, User, settings};
 
@@ -16,6 +17,8 @@ use crate::{AppError, AppState};
 
 /// The session cookie. HttpOnly and SameSite=Lax always; Secure behind HTTPS.
 pub const SESSION_COOKIE: &str = "tiendo_session";
+/// Remembers the language chosen with the switch, for visitors who are not signed in.
+pub const LANG_COOKIE: &str = "tiendo_lang";
 /// Sessions last a working week.
 pub const SESSION_SECONDS: i64 = 7 * 24 * 3600;
 /// Failed sign-ins allowed in [`FAILURE_WINDOW_SECONDS`] per account, and per address.
@@ -68,9 +71,21 @@ pub struct Viewer {
     pub address: String,
     /// The raw session token, to end the session on sign-out.
     pub session: Option<String>,
+    /// The language chosen with the switch on an earlier visit (the language cookie).
+    pub cookie_lang: Option<Lang>,
 }
 
 impl Viewer {
+    /// The language to answer in: the one the request asks for (`?lang=`), else the signed-in
+    /// user's, else the one remembered in this browser, else Vietnamese.
+    pub fn lang(&self, asked: Option<&str>) -> Lang {
+        asked
+            .and_then(|l| l.parse().ok())
+            .or(self.user.as_ref().map(|u| u.lang))
+            .or(self.cookie_lang)
+            .unwrap_or_default()
+    }
+
     pub fn actor(&self) -> Actor {
         match &self.user {
             Some(u) => u.actor(Some(self.address.clone())),
@@ -170,6 +185,7 @@ impl FromRequestParts<AppState> for Viewer {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let address = client_address(parts);
+        let cookie_lang = cookie(&parts.headers, LANG_COOKIE).and_then(|l| l.parse().ok());
         let bearer = parts
             .headers
             .get(header::AUTHORIZATION)
@@ -185,6 +201,7 @@ impl FromRequestParts<AppState> for Viewer {
                     bearer: true,
                     address,
                     session: None,
+                    cookie_lang,
                 }),
                 None => Err(AppError::Unauthorized {
                     vi: "Mã truy cập API không hợp lệ".into(),
@@ -201,6 +218,7 @@ impl FromRequestParts<AppState> for Viewer {
                 bearer: false,
                 address,
                 session: Some(token),
+                cookie_lang,
             });
         }
         Ok(Viewer {
@@ -209,6 +227,7 @@ impl FromRequestParts<AppState> for Viewer {
             bearer: false,
             address,
             session: None,
+            cookie_lang,
         })
     }
 }
@@ -312,6 +331,16 @@ pub fn session_cookie(token: Option<&str>, secure: bool) -> HeaderValue {
         None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
     };
     HeaderValue::from_str(&value).expect("cookie values are ASCII")
+}
+
+/// The `Set-Cookie` value that remembers a language for a year.
+pub fn lang_cookie(lang: Lang, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000{secure}",
+        lang.code()
+    ))
+    .expect("cookie values are ASCII")
 }
 
 /// Whether cookies must be marked Secure: behind an HTTPS proxy, or when configured.

@@ -12,7 +12,7 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use tiendo_domain::access::Action;
 use tiendo_domain::{Date, Figure, Lang, Measure, Status};
-use tiendo_storage::{AuditEntry, EvidenceItem, NewObservation};
+use tiendo_storage::{EvidenceItem, NewObservation};
 
 use crate::auth::{Viewer, secret_hash, secure_cookies, session_cookie};
 use crate::entry_api::figure_from_input;
@@ -24,10 +24,10 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/login", get(login_page).post(login_submit))
         .route("/logout", axum::routing::post(logout_submit))
+        .route("/lang", axum::routing::post(switch_language))
         .route("/units/{code}/entry", get(entry_page).post(entry_submit))
         .route("/account", get(account_page))
         .route("/account/tokens", axum::routing::post(create_token))
-        .route("/units/{code}/indicators/{indicator}", get(history_page))
         .route(
             "/units/{code}/submission/{period}/{action}",
             axum::routing::post(submission_action),
@@ -93,10 +93,6 @@ struct LoginQuery {
     lang: Option<String>,
 }
 
-fn lang_of(code: Option<&str>) -> Lang {
-    code.and_then(|l| l.parse().ok()).unwrap_or_default()
-}
-
 /// Only paths on this site: never an open redirect.
 fn safe_next(next: Option<&str>) -> String {
     match next {
@@ -115,7 +111,7 @@ fn safe_next(next: Option<&str>) -> String {
 }
 
 async fn login_page(Query(q): Query<LoginQuery>, viewer: Viewer) -> Result<Response, PageError> {
-    let lang = lang_of(q.lang.as_deref());
+    let lang = viewer.lang(q.lang.as_deref());
     let page = LoginPage {
         lang,
         signed_in: viewer.user.map(|u| u.username),
@@ -141,7 +137,7 @@ async fn login_submit(
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, PageError> {
-    let lang = lang_of(form.lang.as_deref());
+    let lang = viewer.lang(form.lang.as_deref());
     crate::auth::check_same_origin(&headers).map_err(|e| PageError(e, lang))?;
     match state
         .sign_in(&form.username, &form.password, &viewer.address)
@@ -207,6 +203,78 @@ async fn logout_submit(
     Ok(response)
 }
 
+/// The language switch: remembered in this browser (a cookie) and, when signed in, on the
+/// account, then back to the page it was pressed on, without any `lang` in its address.
+async fn switch_language(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let fields =
+        checked_form(&viewer, &headers, fields).map_err(|e| PageError(e, viewer.lang(None)))?;
+    let asked = fields.get("lang").map(String::as_str).unwrap_or("");
+    let lang: Lang = asked.parse().map_err(|_| {
+        PageError(
+            AppError::bad_request(
+                format!("không có ngôn ngữ «{asked}»: chọn vi hoặc en"),
+                format!("no language «{asked}»: choose vi or en"),
+            ),
+            viewer.lang(None),
+        )
+    })?;
+    if let Some(user) = &viewer.user {
+        state
+            .store
+            .set_user_lang(user.id, lang)
+            .await
+            .map_err(|e| PageError(e.into(), lang))?;
+    }
+    let mut response = Redirect::to(&page_pressed_on(&headers)).into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        crate::auth::lang_cookie(lang, secure_cookies(&headers)),
+    );
+    Ok(response)
+}
+
+/// The path and query of the page a form was sent from, when that page is on this site, with
+/// any `lang` parameter removed; the home page otherwise.
+fn page_pressed_on(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let Some(referer) = headers.get(header::REFERER).and_then(|v| v.to_str().ok()) else {
+        return "/".into();
+    };
+    let Some(rest) = referer
+        .strip_prefix("http://")
+        .or_else(|| referer.strip_prefix("https://"))
+    else {
+        return "/".into();
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    if host.is_empty() || !authority.eq_ignore_ascii_case(host) {
+        return "/".into();
+    }
+    let path = path.split('#').next().unwrap_or("/");
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
+    let kept: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .filter(|(k, _)| k != "lang")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let query = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(kept)
+        .finish();
+    let back = if query.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{query}")
+    };
+    safe_next(Some(&back))
+}
+
 /// One indicator's row of the entry form: where it stands, and what was typed.
 struct EntryRow {
     code: String,
@@ -240,7 +308,6 @@ struct EntryPage {
     csrf: String,
     unit_code: String,
     unit_name: String,
-    as_of: String,
     as_of_dmy: String,
     today: String,
     saved: Option<String>,
@@ -250,6 +317,15 @@ struct EntryPage {
     tabs: Vec<(String, String)>,
     /// The group shown alone, or empty for all.
     group: String,
+    /// The unit's counts on the form's date, updated in place after each save.
+    counts: crate::pages::CountsView,
+    unit_href: String,
+}
+
+impl EntryPage {
+    fn label(&self, status: Status) -> &'static str {
+        status.label(self.lang)
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -275,6 +351,7 @@ async fn build_entry(
     let framework = state.store.framework_ref(None, Some(as_of)).await?;
     let unit = state.store.unit(code).await?;
     let rows = state.store.unit_indicators(code, &framework, as_of).await?;
+    let summary = state.store.summary(code, &framework, as_of).await?;
     let default_date = as_of.min(today()).to_string();
     let field = |prefix: &str, code: &str| {
         typed
@@ -308,13 +385,7 @@ async fn build_entry(
             measure: i.measure.code(),
             status: r.status.code(),
             status_label: r.status.label(lang),
-            icon: match r.status {
-                Status::Achieved => "✓",
-                Status::InProgress => "◐",
-                Status::NotAchieved => "✗",
-                Status::NoData => "?",
-                Status::NotApplicable => "–",
-            },
+            icon: crate::pages::status_icon(r.status),
             current: r
                 .latest
                 .as_ref()
@@ -355,7 +426,6 @@ async fn build_entry(
         csrf: viewer.csrf.clone().unwrap_or_default(),
         unit_code: unit.code,
         unit_name: unit.name,
-        as_of: as_of.to_string(),
         as_of_dmy: as_of.dmy(),
         today: today().to_string(),
         saved: None,
@@ -363,7 +433,65 @@ async fn build_entry(
         groups,
         tabs,
         group: group.unwrap_or("").to_string(),
+        counts: crate::pages::CountsView::new(summary.counts, lang),
+        unit_href: crate::pages::href(
+            &format!("/units/{code}"),
+            &[
+                ("as_of", &as_of.to_string()),
+                ("lang", if lang == Lang::En { "en" } else { "" }),
+            ],
+        ),
     })
+}
+
+fn saved_message(n: usize, lang: Lang) -> String {
+    match lang {
+        Lang::Vi => format!("Đã lưu {n} số liệu; trạng thái đã được tính lại."),
+        Lang::En => format!("Saved {n} figure(s); the statuses are recomputed."),
+    }
+}
+
+/// What a save through the entry form answers when script asks for JSON (`Accept:
+/// application/json`): the page updates in place and keeps everything typed.
+#[derive(serde::Serialize)]
+struct EntryAnswer {
+    saved: usize,
+    message: String,
+    /// Problems not tied to one indicator.
+    errors: Vec<String>,
+    /// The problem with each indicator's row, by code.
+    row_errors: HashMap<String, String>,
+    /// Every row's standing after the save (empty when nothing was saved).
+    rows: Vec<EntryRowState>,
+    counts: Option<EntryCounts>,
+}
+
+#[derive(serde::Serialize)]
+struct EntryRowState {
+    code: String,
+    status: &'static str,
+    status_label: &'static str,
+    icon: &'static str,
+    current: String,
+    reason: String,
+}
+
+#[derive(serde::Serialize)]
+struct EntryCounts {
+    applicable: u32,
+    achieved: u32,
+    in_progress: u32,
+    not_achieved: u32,
+    no_data: u32,
+    not_applicable: u32,
+    completion: String,
+}
+
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/json"))
 }
 
 async fn entry_page(
@@ -372,7 +500,7 @@ async fn entry_page(
     Path(code): Path<String>,
     Query(q): Query<EntryQuery>,
 ) -> Result<Response, PageError> {
-    let lang = lang_of(q.lang.as_deref());
+    let lang = viewer.lang(q.lang.as_deref());
     let fail = |e: AppError| PageError(e, lang);
     if viewer.user.is_none() {
         return Ok(Redirect::to(&format!("/login?next=/units/{code}/entry")).into_response());
@@ -392,10 +520,7 @@ async fn entry_page(
     )
     .await
     .map_err(fail)?;
-    page.saved = q.saved.map(|n| match lang {
-        Lang::Vi => format!("Đã lưu {n} số liệu; trạng thái bên dưới đã được tính lại."),
-        Lang::En => format!("Saved {n} figure(s); the statuses below are recomputed."),
-    });
+    page.saved = q.saved.map(|n| saved_message(n, lang));
     html(StatusCode::OK, &page, lang)
 }
 
@@ -407,7 +532,7 @@ async fn entry_submit(
     Query(q): Query<EntryQuery>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    let lang = lang_of(q.lang.as_deref());
+    let lang = viewer.lang(q.lang.as_deref());
     let fail = |e: AppError| PageError(e, lang);
     state
         .authorize(&viewer, Action::EnterData, &code)
@@ -522,6 +647,54 @@ async fn entry_submit(
             .record_observations(&framework, &items, &viewer.actor())
             .await
         {
+            Ok(ids) if wants_json(&headers) => {
+                let page = build_entry(
+                    &state,
+                    &viewer,
+                    &code,
+                    lang,
+                    &HashMap::new(),
+                    &HashMap::new(),
+                    None,
+                )
+                .await
+                .map_err(fail)?;
+                let c = page.counts.counts;
+                let answer = EntryAnswer {
+                    saved: ids.len(),
+                    message: saved_message(ids.len(), lang),
+                    errors: Vec::new(),
+                    row_errors: HashMap::new(),
+                    rows: page
+                        .groups
+                        .into_iter()
+                        .flat_map(|g| g.rows)
+                        .map(|r| EntryRowState {
+                            code: r.code,
+                            status: r.status,
+                            status_label: r.status_label,
+                            icon: r.icon,
+                            current: r.current,
+                            reason: r.reason,
+                        })
+                        .collect(),
+                    counts: Some(EntryCounts {
+                        applicable: c.applicable,
+                        achieved: c.achieved,
+                        in_progress: c.in_progress,
+                        not_achieved: c.not_achieved,
+                        no_data: c.no_data,
+                        not_applicable: c.not_applicable,
+                        completion: page.counts.completion,
+                    }),
+                };
+                return Ok((
+                    StatusCode::OK,
+                    [(header::CACHE_CONTROL, "no-store")],
+                    axum::Json(answer),
+                )
+                    .into_response());
+            }
             Ok(ids) => {
                 let lang_q = if lang == Lang::En { "&lang=en" } else { "" };
                 let group_q = q
@@ -537,6 +710,19 @@ async fn entry_submit(
             }
             Err(e) => errors.push(AppError::from(e).message(lang)),
         }
+    }
+    if wants_json(&headers) {
+        let answer = EntryAnswer {
+            saved: 0,
+            message: lang
+                .pick("Chưa lưu gì, vì:", "Nothing was saved, because:")
+                .to_string(),
+            errors,
+            row_errors,
+            rows: Vec::new(),
+            counts: None,
+        };
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, axum::Json(answer)).into_response());
     }
     for (code, message) in &row_errors {
         errors.push(format!("{code}: {message}"));
@@ -555,139 +741,6 @@ async fn entry_submit(
     .map_err(fail)?;
     page.errors = errors;
     html(StatusCode::UNPROCESSABLE_ENTITY, &page, lang)
-}
-
-struct EvidenceLine {
-    label: String,
-    href: Option<String>,
-}
-
-struct FigureLine {
-    evidence: Vec<EvidenceLine>,
-    id: i64,
-    date: String,
-    value: String,
-    note: String,
-    by: String,
-    version: i64,
-}
-
-#[derive(Template)]
-#[template(path = "history.html")]
-struct HistoryPage {
-    lang: Lang,
-    signed_in: Option<String>,
-    csrf: String,
-    unit_code: String,
-    unit_name: String,
-    indicator_code: String,
-    indicator_name: String,
-    target: String,
-    figures: Vec<FigureLine>,
-    audit: Vec<AuditEntry>,
-    /// The newest figure, which the evidence form attaches to, when the viewer may add evidence.
-    attach_to: Option<i64>,
-}
-
-async fn history_page(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path((code, indicator)): Path<(String, String)>,
-    Query(params): Query<ViewParams>,
-) -> Result<Response, PageError> {
-    let lang = params.lang();
-    let fail = |e: AppError| PageError(e, lang);
-    state
-        .authorize(&viewer, Action::ReadData, &code)
-        .await
-        .map_err(fail)?;
-    let as_of = params.as_of(&state).await.map_err(fail)?;
-    let framework = state
-        .store
-        .framework_ref(params.framework.as_deref(), Some(as_of))
-        .await
-        .map_err(|e| fail(e.into()))?;
-    let rules = state
-        .store
-        .framework(&framework)
-        .await
-        .map_err(|e| fail(e.into()))?;
-    let ind = rules.indicator(&indicator).ok_or_else(|| {
-        fail(AppError::NotFound {
-            vi: format!("không có chỉ tiêu «{indicator}»"),
-            en: format!("no indicator «{indicator}»"),
-        })
-    })?;
-    let unit = state.store.unit(&code).await.map_err(|e| fail(e.into()))?;
-    let history = state
-        .store
-        .history(&framework, &code, &indicator)
-        .await
-        .map_err(|e| fail(e.into()))?;
-    let audit = state
-        .store
-        .audit_trail(&code, Some(&indicator), 500)
-        .await
-        .map_err(|e| fail(e.into()))?;
-    let evidence = state
-        .store
-        .evidence(&framework, &code, &indicator)
-        .await
-        .map_err(|e| fail(e.into()))?;
-    let can_enter = state
-        .authorize(&viewer, Action::EnterData, &code)
-        .await
-        .is_ok();
-    // Where people signed in from is for reviewers only.
-    let mut audit = audit;
-    if state
-        .authorize(&viewer, Action::Review, &code)
-        .await
-        .is_err()
-    {
-        for entry in &mut audit {
-            entry.address = None;
-        }
-    }
-    let attach_to = history
-        .iter()
-        .max_by_key(|r| r.id)
-        .filter(|_| can_enter)
-        .map(|r| r.id);
-    let page = HistoryPage {
-        lang,
-        signed_in: viewer.user.as_ref().map(|u| u.username.clone()),
-        csrf: viewer.csrf.clone().unwrap_or_default(),
-        unit_code: unit.code,
-        unit_name: unit.name,
-        indicator_code: ind.code.clone(),
-        indicator_name: lang.pick(&ind.name, &ind.name_en).to_string(),
-        target: ind.target.describe(ind.measure, lang),
-        figures: history
-            .into_iter()
-            .map(|r| FigureLine {
-                evidence: evidence
-                    .iter()
-                    .filter(|e| e.observation_id == r.id)
-                    .map(|e| evidence_line(&code, &e.item))
-                    .collect(),
-                id: r.id,
-                date: r.observation.observed_on.dmy(),
-                value: r
-                    .observation
-                    .figure
-                    .describe(ind.measure, ind.count_unit_in(lang), lang),
-                note: r.observation.note,
-                by: r
-                    .recorded_by
-                    .unwrap_or_else(|| lang.pick("hệ thống", "system").into()),
-                version: r.version,
-            })
-            .collect(),
-        audit,
-        attach_to,
-    };
-    html(StatusCode::OK, &page, lang)
 }
 
 /// The change log of one indicator for one unit as CSV (UTF-8 with a byte-order mark, so that
@@ -771,25 +824,6 @@ async fn audit_csv(
         .into_response())
 }
 
-fn evidence_line(unit_code: &str, item: &EvidenceItem) -> EvidenceLine {
-    let title = item.title();
-    let described = item.describe();
-    EvidenceLine {
-        label: if title.is_empty() {
-            described
-        } else {
-            format!("{title}: {described}")
-        },
-        href: match item {
-            EvidenceItem::File { hash, .. } => {
-                Some(format!("/api/v1/units/{unit_code}/files/{hash}"))
-            }
-            EvidenceItem::Link { url, .. } => Some(url.clone()),
-            EvidenceItem::Document { .. } => None,
-        },
-    }
-}
-
 /// Adds one piece of evidence (a file, a link or a cited document) to a figure, from the form on
 /// the indicator's page.
 async fn add_evidence(
@@ -800,7 +834,7 @@ async fn add_evidence(
     Query(params): Query<ViewParams>,
     mut multipart: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
-    let lang = params.lang();
+    let lang = params.lang(&viewer);
     let fail = |e: AppError| PageError(e, lang);
     state
         .authorize(&viewer, Action::EnterData, &code)
@@ -911,7 +945,7 @@ async fn submission_action(
     Query(params): Query<ViewParams>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    let lang = params.lang();
+    let lang = params.lang(&viewer);
     let fail = |e: AppError| PageError(e, lang);
     let needed = if action == "submit" {
         Action::EnterData
@@ -999,7 +1033,7 @@ async fn exclusion_request(
     Query(params): Query<ViewParams>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    let lang = params.lang();
+    let lang = params.lang(&viewer);
     let fail = |e: AppError| PageError(e, lang);
     state
         .authorize(&viewer, Action::EnterData, &code)
@@ -1049,7 +1083,7 @@ async fn exclusion_decision(
     Query(params): Query<ViewParams>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    let lang = params.lang();
+    let lang = params.lang(&viewer);
     let fail = |e: AppError| PageError(e, lang);
     let request = state
         .store
@@ -1123,13 +1157,7 @@ async fn account_page(
     viewer: Viewer,
     Query(params): Query<ViewParams>,
 ) -> Result<Response, PageError> {
-    let lang = params
-        .lang
-        .as_deref()
-        .map(|l| lang_of(Some(l)))
-        .or(viewer.user.as_ref().map(|u| u.lang))
-        .unwrap_or_default();
-    account(&viewer, lang, None).await
+    account(&viewer, params.lang(&viewer), None).await
 }
 
 /// Creates a personal API token; it is shown once and kept only as a hash.
@@ -1140,7 +1168,7 @@ async fn create_token(
     Query(params): Query<ViewParams>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    let lang = params.lang();
+    let lang = params.lang(&viewer);
     let fail = |e: AppError| PageError(e, lang);
     let Some(user) = &viewer.user else {
         return Err(fail(AppError::SignInRequired));
@@ -1163,6 +1191,30 @@ async fn create_token(
 #[cfg(test)]
 mod tests {
     use super::safe_next;
+
+    #[test]
+    fn the_language_switch_returns_to_the_same_page_on_this_site_only() {
+        use axum::http::{HeaderMap, HeaderValue, header};
+        let from = |referer: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:8080"));
+            h.insert(header::REFERER, HeaderValue::from_str(referer).unwrap());
+            super::page_pressed_on(&h)
+        };
+        assert_eq!(
+            from("http://127.0.0.1:8080/units/382?as_of=2022-10-31&lang=en&sort=rank"),
+            "/units/382?as_of=2022-10-31&sort=rank"
+        );
+        assert_eq!(
+            from("http://127.0.0.1:8080/search?q=qu%E1%BA%A3ng"),
+            "/search?q=qu%E1%BA%A3ng"
+        );
+        assert_eq!(from("http://127.0.0.1:8080"), "/");
+        assert_eq!(from("https://evil.example/units/382"), "/");
+        assert_eq!(from("http://127.0.0.1:8080.evil.example/x"), "/");
+        assert_eq!(from("javascript:alert(1)"), "/");
+        assert_eq!(super::page_pressed_on(&HeaderMap::new()), "/");
+    }
 
     #[test]
     fn sign_in_only_returns_to_this_site() {

@@ -3,14 +3,18 @@
 
 mod api;
 pub mod auth;
+mod charts;
 pub mod demo;
 mod entry_api;
 mod error;
 mod evidence;
 mod forms;
+mod indicator_page;
+mod matrix;
 mod pages;
 mod query;
 mod review_api;
+mod search;
 
 use std::net::SocketAddr;
 
@@ -61,6 +65,9 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .merge(pages::routes())
         .merge(forms::routes())
+        .merge(indicator_page::routes())
+        .merge(matrix::routes())
+        .merge(search::routes())
         .merge(evidence::routes())
         .merge(review_api::routes())
         .fallback(pages::not_found)

@@ -3,6 +3,7 @@
 use serde::Deserialize;
 use tiendo_domain::{Date, Lang};
 
+use crate::auth::Viewer;
 use crate::{AppError, AppState};
 
 #[derive(Debug, Default, Deserialize)]
@@ -27,10 +28,8 @@ impl ViewParams {
         }
     }
 
-    pub fn lang(&self) -> Lang {
-        self.lang
-            .as_deref()
-            .and_then(|l| l.parse().ok())
-            .unwrap_or_default()
+    /// The language asked for, else the viewer's own (see [`Viewer::lang`]).
+    pub fn lang(&self, viewer: &Viewer) -> Lang {
+        viewer.lang(self.lang.as_deref())
     }
 }

@@ -230,18 +230,27 @@ async fn city_overview_page_lists_every_unit(store: &Store) {
     );
     assert_eq!(
         select(&doc, "svg.bar").len(),
-        1 + 11 + 8,
-        "a bar for the city, each unit and each group"
+        1 + 11 + 8 + 31,
+        "a bar for the city, each unit, each group and each indicator"
     );
     assert!(
         select(&doc, ".notice").len() == 1,
         "the demo says it is illustrative"
     );
+    let scripts = select(&doc, "script");
     assert!(
-        select(&doc, "script").is_empty()
+        scripts.iter().all(|s| s
+            .value()
+            .attr("src")
+            .is_some_and(|src| src.starts_with("/static/")))
+            && select(&doc, "link[rel=stylesheet]").iter().all(|l| l
+                .value()
+                .attr("href")
+                .unwrap()
+                .starts_with("/static/"))
             && !html.contains("http://")
             && !html.contains("https://"),
-        "nothing from elsewhere"
+        "nothing from elsewhere, no inline script"
     );
 
     let (status, css) = get(addr, "/static/app.css").await;

@@ -1,0 +1,384 @@
+//! One indicator's page for a unit, on any as-of date.
+//!
+//! For an assessed unit (a ward): where it stands, the trend of its figures and, for those who
+//! may read the data, every figure with its evidence, the change log and the forms to add evidence
+//! or ask for an exclusion. For a unit with units under it (a city, a province): the indicator
+//! across all of them, with its distribution, so the city sees where support is needed.
+
+use std::cmp::Ordering;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use tiendo_domain::access::Action;
+use tiendo_domain::{Counts, Lang, Status, text};
+use tiendo_storage::{AuditEntry, EvidenceItem, UnitStanding};
+
+use crate::auth::Viewer;
+use crate::charts::Strip;
+use crate::pages::{
+    CountsView, Crumb, PageError, TimeNav, ViewContext, crumbs, plotted, status_icon, target_value,
+    value_range,
+};
+use crate::query::ViewParams;
+use crate::{AppError, AppState};
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new().route("/units/{code}/indicators/{indicator}", get(indicator_page))
+}
+
+struct EvidenceLine {
+    label: String,
+    href: Option<String>,
+}
+
+struct FigureLine {
+    evidence: Vec<EvidenceLine>,
+    id: i64,
+    date: String,
+    value: String,
+    note: String,
+    by: String,
+    version: i64,
+}
+
+/// Where the unit itself stands on the indicator.
+struct OwnStanding {
+    status: &'static str,
+    status_label: &'static str,
+    icon: &'static str,
+    reason: String,
+    value: String,
+    observed_on: String,
+    trend: String,
+}
+
+/// The figures behind the standing, for those who may read the data.
+struct HistoryView {
+    figures: Vec<FigureLine>,
+    audit: Vec<AuditEntry>,
+    /// The newest figure, which the evidence form attaches to, when the viewer may add evidence.
+    attach_to: Option<i64>,
+}
+
+struct AcrossRow {
+    href: String,
+    name: String,
+    parent: String,
+    value: String,
+    observed_on: String,
+    status: &'static str,
+    status_label: &'static str,
+    icon: &'static str,
+    reason: String,
+}
+
+/// The indicator across the units under this one.
+struct AcrossView {
+    counts: CountsView,
+    strip: String,
+    rows: Vec<AcrossRow>,
+}
+
+#[derive(Template)]
+#[template(path = "indicator.html")]
+struct IndicatorPage {
+    lang: Lang,
+    signed_in: Option<String>,
+    csrf: String,
+    unit_code: String,
+    unit_name: String,
+    crumbs: Vec<Crumb>,
+    unit_href: String,
+    indicator_code: String,
+    indicator_name: String,
+    group_name: String,
+    target: String,
+    deadline: String,
+    mandatory: bool,
+    evidence_required: Vec<String>,
+    time: TimeNav,
+    own: Option<OwnStanding>,
+    history: Option<HistoryView>,
+    across: Option<AcrossView>,
+}
+
+impl IndicatorPage {
+    fn label(&self, status: Status) -> &'static str {
+        status.label(self.lang)
+    }
+}
+
+/// Worst first: what needs support leads the list.
+fn severity(status: Status) -> u8 {
+    match status {
+        Status::NotAchieved => 0,
+        Status::NoData => 1,
+        Status::InProgress => 2,
+        Status::Achieved => 3,
+        Status::NotApplicable => 4,
+    }
+}
+
+async fn indicator_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((code, indicator)): Path<(String, String)>,
+    Query(params): Query<ViewParams>,
+) -> Result<Response, PageError> {
+    let lang = params.lang(&viewer);
+    let page = build(&state, &viewer, &code, &indicator, &params, lang)
+        .await
+        .map_err(|e| PageError(e, lang))?;
+    let html = page.render().map_err(|e| PageError(e.into(), lang))?;
+    let mut response = Html(html).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+async fn build(
+    state: &AppState,
+    viewer: &Viewer,
+    code: &str,
+    indicator_code: &str,
+    params: &ViewParams,
+    lang: Lang,
+) -> Result<IndicatorPage, AppError> {
+    let access = state.access(viewer, code).await?;
+    access.check(Action::ReadSummary)?;
+    let view = ViewContext::read(state, params, lang).await?;
+    let ind = view
+        .rules
+        .indicator(indicator_code)
+        .ok_or_else(|| AppError::NotFound {
+            vi: format!(
+                "bộ chỉ tiêu {} không có chỉ tiêu «{indicator_code}»",
+                view.framework.code
+            ),
+            en: format!(
+                "framework {} has no indicator «{indicator_code}»",
+                view.framework.code
+            ),
+        })?
+        .clone();
+    let store = &state.store;
+    let unit = store.unit(code).await?;
+    let ancestors = store.ancestors(code).await?;
+    let mut standings = store
+        .indicator_across(code, &view.framework, &ind.code, view.as_of)
+        .await?;
+    let own_row = standings
+        .iter()
+        .position(|s| s.unit.code == unit.code)
+        .map(|i| standings.remove(i));
+    let describe = |s: &UnitStanding| {
+        s.latest
+            .as_ref()
+            .map(|o| {
+                o.figure
+                    .describe(ind.measure, ind.count_unit_in(lang), lang)
+            })
+            .unwrap_or_else(|| "–".into())
+    };
+
+    let own = match &own_row {
+        None => None,
+        Some(s) => {
+            let figures = store
+                .unit_figures(code, &view.framework, view.as_of)
+                .await?
+                .remove(&ind.code)
+                .unwrap_or_default();
+            Some(OwnStanding {
+                status: s.status.code(),
+                status_label: s.status.label(lang),
+                icon: status_icon(s.status),
+                reason: s.reason.get(lang).to_string(),
+                value: describe(s),
+                observed_on: s
+                    .latest
+                    .as_ref()
+                    .map(|o| o.observed_on.dmy())
+                    .unwrap_or_default(),
+                trend: if s.status == Status::NotApplicable {
+                    String::new()
+                } else {
+                    crate::pages::trend_line(&ind, &figures, &view)
+                },
+            })
+        }
+    };
+
+    let history = if own.is_some() && access.allows(Action::ReadData) {
+        let history = store.history(&view.framework, code, &ind.code).await?;
+        let mut audit = store.audit_trail(code, Some(&ind.code), 500).await?;
+        let evidence = store.evidence(&view.framework, code, &ind.code).await?;
+        // Where people signed in from is for reviewers only.
+        if !access.allows(Action::Review) {
+            for entry in &mut audit {
+                entry.address = None;
+            }
+        }
+        let attach_to = history
+            .iter()
+            .max_by_key(|r| r.id)
+            .filter(|_| access.allows(Action::EnterData))
+            .map(|r| r.id);
+        Some(HistoryView {
+            figures: history
+                .into_iter()
+                .map(|r| FigureLine {
+                    evidence: evidence
+                        .iter()
+                        .filter(|e| e.observation_id == r.id)
+                        .map(|e| evidence_line(code, &e.item))
+                        .collect(),
+                    id: r.id,
+                    date: r.observation.observed_on.dmy(),
+                    value: r.observation.figure.describe(
+                        ind.measure,
+                        ind.count_unit_in(lang),
+                        lang,
+                    ),
+                    note: r.observation.note,
+                    by: r
+                        .recorded_by
+                        .unwrap_or_else(|| lang.pick("hệ thống", "system").into()),
+                    version: r.version,
+                })
+                .collect(),
+            audit,
+            attach_to,
+        })
+    } else {
+        None
+    };
+
+    let across = if standings.is_empty() {
+        None
+    } else {
+        let counts: Counts = standings.iter().map(|s| s.status).collect();
+        let dots: Vec<(String, f64, Status)> = standings
+            .iter()
+            .filter_map(|s| Some((s.unit.name.clone(), plotted(s.latest.as_ref()?), s.status)))
+            .collect();
+        let range = value_range(&ind, dots.iter().map(|d| d.1));
+        let measure = ind.measure;
+        let format = move |v: f64| -> String {
+            if measure.is_percentage() {
+                format!("{v:.0}%")
+            } else if measure == tiendo_domain::Measure::YesNo {
+                tiendo_domain::yes_no_label(v >= 0.5, lang).to_string()
+            } else {
+                format!("{v:.0}")
+            }
+        };
+        let strip_label = format!(
+            "{} {}: {}",
+            ind.code,
+            lang.pick("tại các đơn vị", "across the units"),
+            Status::ALL
+                .iter()
+                .map(|s| format!("{} {}", s.label(lang), counts.get(*s)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let strip = Strip {
+            dots: &dots,
+            range,
+            target: target_value(&ind),
+            format: &format,
+            label: &strip_label,
+            lang,
+        }
+        .render();
+        standings.sort_by(|a, b| {
+            severity(a.status)
+                .cmp(&severity(b.status))
+                .then_with(|| {
+                    let (x, y) = (
+                        a.latest.as_ref().map(plotted),
+                        b.latest.as_ref().map(plotted),
+                    );
+                    x.partial_cmp(&y).unwrap_or(Ordering::Equal)
+                })
+                .then_with(|| text::collate(&a.unit.name, &b.unit.name))
+        });
+        Some(AcrossView {
+            counts: CountsView::new(counts, lang),
+            strip,
+            rows: standings
+                .iter()
+                .map(|s| AcrossRow {
+                    href: view.link(
+                        &format!("/units/{}/indicators/{}", s.unit.code, ind.code),
+                        &[],
+                    ),
+                    name: s.unit.name.clone(),
+                    parent: s.parent_name.clone().unwrap_or_default(),
+                    value: describe(s),
+                    observed_on: s
+                        .latest
+                        .as_ref()
+                        .map(|o| o.observed_on.dmy())
+                        .unwrap_or_default(),
+                    status: s.status.code(),
+                    status_label: s.status.label(lang),
+                    icon: status_icon(s.status),
+                    reason: s.reason.get(lang).to_string(),
+                })
+                .collect(),
+        })
+    };
+
+    let path = format!("/units/{code}/indicators/{}", ind.code);
+    let group_name = view
+        .rules
+        .group(&ind.group)
+        .map(|g| lang.pick(&g.name, &g.name_en).to_string())
+        .unwrap_or_default();
+    Ok(IndicatorPage {
+        lang,
+        signed_in: viewer.user.as_ref().map(|u| u.username.clone()),
+        csrf: viewer.csrf.clone().unwrap_or_default(),
+        unit_href: view.link(&format!("/units/{code}"), &[]),
+        crumbs: crumbs(&view, &ancestors),
+        unit_code: unit.code,
+        unit_name: unit.name,
+        indicator_name: lang.pick(&ind.name, &ind.name_en).to_string(),
+        group_name,
+        target: ind.target.describe(ind.measure, lang),
+        deadline: ind.deadline.dmy(),
+        mandatory: ind.mandatory,
+        evidence_required: ind.evidence.clone(),
+        time: TimeNav::new(&view, &path, &[]),
+        indicator_code: ind.code,
+        own,
+        history,
+        across,
+    })
+}
+
+fn evidence_line(unit_code: &str, item: &EvidenceItem) -> EvidenceLine {
+    let title = item.title();
+    let described = item.describe();
+    EvidenceLine {
+        label: if title.is_empty() {
+            described
+        } else {
+            format!("{title}: {described}")
+        },
+        href: match item {
+            EvidenceItem::File { hash, .. } => {
+                Some(format!("/api/v1/units/{unit_code}/files/{hash}"))
+            }
+            EvidenceItem::Link { url, .. } => Some(url.clone()),
+            EvidenceItem::Document { .. } => None,
+        },
+    }
+}
