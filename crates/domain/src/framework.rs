@@ -54,6 +54,8 @@ pub struct Indicator {
     pub points: Option<Decimal>,
     /// What evidence a figure needs (e.g. "Quyết định thành lập Ban chỉ đạo").
     pub evidence: Vec<String>,
+    /// The same in English, item for item; empty when the framework gives none.
+    pub evidence_en: Vec<String>,
     /// What a count counts, e.g. "cuộc họp".
     pub count_unit: Option<String>,
     /// The same in English, e.g. "meetings"; the Vietnamese word is shown when absent.
@@ -61,6 +63,14 @@ pub struct Indicator {
 }
 
 impl Indicator {
+    /// What evidence a figure needs, in `lang` (in Vietnamese when the framework has no English).
+    pub fn evidence_in(&self, lang: Lang) -> &[String] {
+        match lang {
+            Lang::En if !self.evidence_en.is_empty() => &self.evidence_en,
+            _ => &self.evidence,
+        }
+    }
+
     /// What a count counts, in `lang`.
     pub fn count_unit_in(&self, lang: Lang) -> Option<&str> {
         match lang {

@@ -128,6 +128,7 @@ struct RawIndicator {
     points: Option<Spanned<toml::Value>>,
     #[serde(default)]
     evidence: Vec<Spanned<String>>,
+    evidence_en: Option<Spanned<Vec<Spanned<String>>>>,
     count_unit: Option<Spanned<String>>,
     count_unit_en: Option<Spanned<String>>,
 }
@@ -643,11 +644,35 @@ impl Checker<'_> {
                     );
                 }
             }
+            let evidence_count = ind.evidence.len();
             let evidence = ind
                 .evidence
                 .into_iter()
                 .map(|e| e.into_inner().trim().nfc().collect())
                 .collect();
+            let evidence_en = match ind.evidence_en {
+                None => Vec::new(),
+                Some(list) if list.get_ref().len() != evidence_count => {
+                    let given = list.get_ref().len();
+                    self.error(
+                        list.span(),
+                        bi(
+                            format!("`evidence_en` phải có đúng {evidence_count} mục như `evidence`, không phải {given}: mỗi minh chứng cần một bản tiếng Anh"),
+                            format!("`evidence_en` must have as many items as `evidence` ({evidence_count}), not {given}: give one English text for each piece of evidence"),
+                        ),
+                        Some(bi(
+                            "viết lần lượt bản tiếng Anh của từng mục trong `evidence`",
+                            "write the English of each item of `evidence`, in the same order",
+                        )),
+                    );
+                    Vec::new()
+                }
+                Some(list) => list
+                    .into_inner()
+                    .into_iter()
+                    .map(|e| e.into_inner().trim().nfc().collect())
+                    .collect(),
+            };
             if let (
                 Some((code, _)),
                 Some(group),
@@ -672,6 +697,7 @@ impl Checker<'_> {
                     mandatory: ind.mandatory.is_none_or(|m| m.into_inner()),
                     points,
                     evidence,
+                    evidence_en,
                     count_unit: ind
                         .count_unit
                         .map(|u| u.into_inner().trim().nfc().collect()),

@@ -197,6 +197,7 @@ fn a_valid_file_reads_as_its_model() {
                 mandatory: true,
                 points: None,
                 evidence: vec!["Quyết định thành lập Ban chỉ đạo".into()],
+                evidence_en: Vec::new(),
                 count_unit: None,
                 count_unit_en: None,
             },
@@ -215,6 +216,7 @@ fn a_valid_file_reads_as_its_model() {
                 mandatory: false,
                 points: Some(dec("2.5")),
                 evidence: vec![],
+                evidence_en: Vec::new(),
                 count_unit: Some("cuộc họp".into()),
                 count_unit_en: None,
             },
@@ -233,6 +235,7 @@ fn a_valid_file_reads_as_its_model() {
                 mandatory: true,
                 points: Some(dec("10")),
                 evidence: vec![],
+                evidence_en: Vec::new(),
                 count_unit: None,
                 count_unit_en: None,
             },
@@ -251,6 +254,7 @@ fn a_valid_file_reads_as_its_model() {
                 mandatory: true,
                 points: None,
                 evidence: vec![],
+                evidence_en: Vec::new(),
                 count_unit: None,
                 count_unit_en: None,
             },
@@ -1127,4 +1131,43 @@ fn every_toml_block_in_the_documentation_parses_or_is_marked_broken() {
             );
         }
     }
+}
+
+#[test]
+fn evidence_has_an_english_text_for_each_item_or_none() {
+    let f = parse_ok(&with_indicator(
+        "measure = \"yes_no\"\ntarget = \"= yes\"\nevidence = [\"Biên bản họp\", \"Ảnh chụp\"]\nevidence_en = [\"Minutes\", \"A photograph\"]\n",
+    ));
+    let ind = &f.indicators[0];
+    assert_eq!(
+        ind.evidence_in(tiendo_domain::Lang::En),
+        ["Minutes", "A photograph"]
+    );
+    assert_eq!(
+        ind.evidence_in(tiendo_domain::Lang::Vi),
+        ["Biên bản họp", "Ảnh chụp"]
+    );
+    // Without English, the Vietnamese is shown in English too.
+    let f = parse_ok(&with_indicator(
+        "measure = \"yes_no\"\ntarget = \"= yes\"\nevidence = [\"Biên bản họp\"]\n",
+    ));
+    assert_eq!(
+        f.indicators[0].evidence_in(tiendo_domain::Lang::En),
+        ["Biên bản họp"]
+    );
+
+    let source = with_indicator(
+        "measure = \"yes_no\"\ntarget = \"= yes\"\nevidence = [\"Biên bản họp\", \"Ảnh chụp\"]\nevidence_en = [\"Minutes\"]\n",
+    );
+    let errors = parse_err(&source);
+    assert_bilingual(&errors);
+    let (line, column) = locate(&source, "[\"Minutes\"]");
+    assert_eq!(
+        positions(&errors),
+        [(
+            line,
+            column,
+            "`evidence_en` must have as many items as `evidence` (2), not 1: give one English text for each piece of evidence".to_string()
+        )]
+    );
 }

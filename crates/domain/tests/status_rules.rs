@@ -41,6 +41,7 @@ fn indicator(
         mandatory: true,
         points: None,
         evidence: Vec::new(),
+        evidence_en: Vec::new(),
         count_unit: count_unit.map(str::to_string),
         count_unit_en: None,
     }

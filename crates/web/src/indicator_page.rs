@@ -30,8 +30,12 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new().route("/units/{code}/indicators/{indicator}", get(indicator_page))
 }
 
+/// One piece of evidence: what kind it is (in the reader's language) and what was given for it
+/// (as typed: a title, a file name, a link, a document's number, date and issuer).
 struct EvidenceLine {
-    label: String,
+    kind: &'static str,
+    title: String,
+    detail: String,
     href: Option<String>,
 }
 
@@ -236,7 +240,7 @@ async fn build(
                     evidence: evidence
                         .iter()
                         .filter(|e| e.observation_id == r.id)
-                        .map(|e| evidence_line(code, &e.item))
+                        .map(|e| evidence_line(code, &e.item, lang))
                         .collect(),
                     id: r.id,
                     date: r.observation.observed_on.dmy(),
@@ -355,7 +359,7 @@ async fn build(
         target: ind.target.describe(ind.measure, lang),
         deadline: ind.deadline.dmy(),
         mandatory: ind.mandatory,
-        evidence_required: ind.evidence.clone(),
+        evidence_required: ind.evidence_in(lang).to_vec(),
         time: TimeNav::new(&view, &path, &[]),
         indicator_code: ind.code,
         own,
@@ -364,21 +368,60 @@ async fn build(
     })
 }
 
-fn evidence_line(unit_code: &str, item: &EvidenceItem) -> EvidenceLine {
-    let title = item.title();
-    let described = item.describe();
-    EvidenceLine {
-        label: if title.is_empty() {
-            described
-        } else {
-            format!("{title}: {described}")
+fn evidence_line(unit_code: &str, item: &EvidenceItem, lang: Lang) -> EvidenceLine {
+    let title = item.title().to_string();
+    match item {
+        EvidenceItem::File {
+            hash,
+            file_name,
+            size,
+            ..
+        } => EvidenceLine {
+            kind: lang.pick("Tệp", "File"),
+            title,
+            detail: format!("{file_name} ({})", file_size(*size, lang)),
+            href: Some(format!("/api/v1/units/{unit_code}/files/{hash}")),
         },
-        href: match item {
-            EvidenceItem::File { hash, .. } => {
-                Some(format!("/api/v1/units/{unit_code}/files/{hash}"))
-            }
-            EvidenceItem::Link { url, .. } => Some(url.clone()),
-            EvidenceItem::Document { .. } => None,
+        EvidenceItem::Link { url, .. } => EvidenceLine {
+            kind: lang.pick("Đường dẫn", "Link"),
+            title,
+            detail: url.clone(),
+            href: Some(url.clone()),
         },
+        EvidenceItem::Document {
+            number,
+            date,
+            issuer,
+            ..
+        } => EvidenceLine {
+            kind: lang.pick("Văn bản", "Document"),
+            title,
+            detail: format!("{number}, {}, {issuer}", date.dmy()),
+            href: None,
+        },
+    }
+}
+
+/// `1,2 MB`, `35 kB`, `900 B`, with the reader's decimal mark.
+fn file_size(bytes: i64, lang: Lang) -> String {
+    let (unit, scale) = match bytes {
+        b if b >= 1_000_000 => ("MB", 1_000_000),
+        b if b >= 1_000 => ("kB", 1_000),
+        _ => ("B", 1),
+    };
+    let value = tiendo_domain::Ratio::new(i128::from(bytes), scale).round_to(1);
+    format!("{} {unit}", value.format(lang))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_sizes_read_in_each_language() {
+        assert_eq!(file_size(1_234_567, Lang::Vi), "1,2 MB");
+        assert_eq!(file_size(1_234_567, Lang::En), "1.2 MB");
+        assert_eq!(file_size(35_000, Lang::Vi), "35 kB");
+        assert_eq!(file_size(900, Lang::En), "900 B");
     }
 }

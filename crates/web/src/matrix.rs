@@ -157,6 +157,8 @@ async fn build(
             });
         }
     }
+    // The parent is worth showing only when the units have different parents.
+    let one_parent = matrix.units.windows(2).all(|w| w[0].1 == w[1].1);
     let rows = matrix
         .units
         .iter()
@@ -169,7 +171,11 @@ async fn build(
             Row {
                 href: view.link(&format!("/units/{}", u.code), &[]),
                 name: u.name.clone(),
-                parent: parent.clone().unwrap_or_default(),
+                parent: if one_parent {
+                    String::new()
+                } else {
+                    parent.clone().unwrap_or_default()
+                },
                 achieved: format!("{}/{}", counts.achieved, counts.applicable),
                 completion: percent(counts.completion(), lang),
                 cells: columns

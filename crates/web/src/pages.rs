@@ -569,6 +569,8 @@ struct TodoItem {
     code: String,
     name: String,
     what: String,
+    /// What the reviewer wrote, or what evidence is asked for.
+    detail: String,
     href: String,
 }
 
@@ -1027,31 +1029,29 @@ fn indicator_views(
         );
         let to_fix = if can_enter { entry } else { href.clone() };
         let returned = returns.get(&i.code).cloned();
-        let mut item = |order: u8, what: String| {
+        let mut item = |order: u8, what: &str, detail: String| {
             todo.push((
                 order,
                 TodoItem {
                     code: i.code.clone(),
                     name: name.clone(),
-                    what,
+                    what: what.to_string(),
+                    detail,
                     href: to_fix.clone(),
                 },
             ));
         };
         if let Some(why) = &returned {
-            item(0, format!("{}: {why}", lang.pick("Bị trả lại", "Returned")));
+            item(0, lang.pick("Bị trả lại", "Returned"), why.clone());
         }
         if r.status == Status::NoData {
-            item(1, Status::NoData.label(lang).to_string());
+            item(1, Status::NoData.label(lang), String::new());
         }
         if evidence_needed {
             item(
                 2,
-                format!(
-                    "{}: {}",
-                    lang.pick("Cần minh chứng", "Evidence needed"),
-                    i.evidence.join("; ")
-                ),
+                lang.pick("Cần minh chứng", "Evidence needed"),
+                i.evidence_in(lang).join("; "),
             );
         }
         let indicator_view = IndicatorView {

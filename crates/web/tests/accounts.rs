@@ -8,6 +8,9 @@ use scraper::{Html, Selector};
 use serde_json::{Value, json};
 use tiendo_storage::{Store, storage_tests};
 
+mod common;
+use common::{client, select_attr, sign_in, sign_in_page, start};
+
 storage_tests!(
     an_officer_signs_in_and_a_figure_moves_the_count,
     authorization_matrix,
@@ -20,54 +23,6 @@ storage_tests!(
     the_demo_submission_is_resubmitted_accepted_and_unlocked,
     review_through_the_pages,
 );
-
-/// A fresh directory for the evidence files of one test server.
-fn test_files() -> tiendo_storage::FileStore {
-    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("tiendo-files-{}-{n}", std::process::id()));
-    tiendo_storage::FileStore::local(&dir).unwrap()
-}
-
-async fn start(store: &Store) -> SocketAddr {
-    tiendo_web::demo::load(store).await.expect("load the demo");
-    let (addr, server) =
-        tiendo_web::bind(store.clone(), test_files(), "127.0.0.1:0".parse().unwrap())
-            .await
-            .expect("bind");
-    tokio::spawn(server);
-    addr
-}
-
-fn client() -> Client {
-    Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-/// A signed-in API client and its CSRF token.
-async fn sign_in(addr: SocketAddr, username: &str) -> (Client, String) {
-    let c = client();
-    let r = c
-        .post(format!("http://{addr}/api/v1/login"))
-        .json(&json!({"username": username, "password": "demo"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK, "{username} signs in");
-    let cookie = r.headers()[reqwest::header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .to_string();
-    assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
-        "{cookie}"
-    );
-    let body: Value = r.json().await.unwrap();
-    (c, body["csrf_token"].as_str().unwrap().to_string())
-}
 
 /// Households with fibre (HT-03) is in progress for Bắc Sơn on the meeting day; 1.800 of 2.146
 /// households meets the 80% target.
@@ -474,13 +429,6 @@ async fn repeated_failed_sign_ins_are_rate_limited(store: &Store) {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-}
-
-fn select_attr(html: &str, css: &str, attr: &str) -> Option<String> {
-    let doc = Html::parse_document(html);
-    doc.select(&Selector::parse(css).unwrap())
-        .next()
-        .and_then(|e| e.value().attr(attr).map(str::to_string))
 }
 
 async fn the_entry_form_saves_all_or_nothing(store: &Store) {
@@ -998,28 +946,6 @@ async fn the_demo_submission_is_resubmitted_accepted_and_unlocked(store: &Store)
     assert_eq!(status, StatusCode::OK);
     let (status, body) = post_figure(&officer, addr, "14833", Some(&csrf), &fibre(1800)).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-}
-
-/// A client signed in through the sign-in form, and the CSRF token from a page.
-async fn sign_in_page(addr: SocketAddr, username: &str, page: &str) -> (Client, String) {
-    let c = client();
-    let r = c
-        .post(format!("http://{addr}/login"))
-        .form(&[("username", username), ("password", "demo")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let html = c
-        .get(format!("http://{addr}{page}"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = select_attr(&html, "header form input[name=csrf]", "value").unwrap();
-    (c, csrf)
 }
 
 async fn review_through_the_pages(store: &Store) {

@@ -8,6 +8,9 @@ use scraper::{Html, Selector};
 use serde_json::Value;
 use tiendo_storage::{Store, storage_tests};
 
+mod common;
+use common::{get, select, start, text};
+
 storage_tests!(
     summaries_give_the_meeting_day_numbers,
     indicators_list_statuses_with_reasons,
@@ -17,38 +20,6 @@ storage_tests!(
     error_pages_are_pages,
     private_data_needs_sign_in,
 );
-
-/// A fresh directory for the evidence files of one test server.
-fn test_files() -> tiendo_storage::FileStore {
-    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("tiendo-files-{}-{n}", std::process::id()));
-    tiendo_storage::FileStore::local(&dir).unwrap()
-}
-
-async fn start(store: &Store) -> SocketAddr {
-    tiendo_web::demo::load(store).await.expect("load the demo");
-    let (addr, server) =
-        tiendo_web::bind(store.clone(), test_files(), "127.0.0.1:0".parse().unwrap())
-            .await
-            .expect("bind");
-    tokio::spawn(server);
-    addr
-}
-
-async fn get(addr: SocketAddr, path: &str) -> (StatusCode, String) {
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let response = client
-        .get(format!("http://{addr}{path}"))
-        .send()
-        .await
-        .expect("request");
-    let status = response.status();
-    (status, response.text().await.unwrap())
-}
 
 async fn get_json(addr: SocketAddr, path: &str) -> (StatusCode, Value) {
     let (status, body) = get(addr, path).await;
@@ -172,14 +143,6 @@ async fn api_errors_are_json_with_a_message(store: &Store) {
         body["error_en"].as_str().unwrap().contains("nope"),
         "{body}"
     );
-}
-
-fn select<'a>(doc: &'a Html, css: &str) -> Vec<scraper::ElementRef<'a>> {
-    doc.select(&Selector::parse(css).unwrap()).collect()
-}
-
-fn text(e: &scraper::ElementRef) -> String {
-    e.text().collect::<String>().trim().to_string()
 }
 
 async fn city_overview_page_lists_every_unit(store: &Store) {
