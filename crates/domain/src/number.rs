@@ -151,6 +151,26 @@ impl<'de> Deserialize<'de> for Decimal {
     }
 }
 
+/// A whole number as people type it: `1800`, or grouped by thousands with dots or spaces as
+/// Vietnamese writes them (`1.800`, `1 800`, `12.345.678`), or with commas as English does
+/// (`1,800`). `12.34` is not one: a mark that does not group three digits is a mistake, not a
+/// thousands mark. Negative numbers are refused.
+pub fn parse_whole_number(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let groups: Vec<&str> = text.split(['.', ',', ' ']).collect();
+    let well_grouped = groups.len() == 1
+        || (!groups[0].is_empty()
+            && groups[0].len() <= 3
+            && groups[1..].iter().all(|g| g.len() == 3));
+    if text.is_empty()
+        || !well_grouped
+        || !groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return None;
+    }
+    groups.concat().parse().ok()
+}
+
 /// An exact fraction, used to compare and project figures without rounding.
 #[derive(Clone, Copy, Debug)]
 pub struct Ratio {
@@ -293,5 +313,27 @@ mod tests {
         assert_eq!(two_thirds.round_to(1), d("0.7"));
         assert_eq!(Ratio::new(-1, 8).round_to(2), d("-0.13"));
         assert_eq!(Ratio::new(1, 3).add(Ratio::new(1, 6)), Ratio::new(1, 2));
+    }
+
+    #[test]
+    fn whole_numbers_may_be_grouped_by_thousands_only() {
+        for (text, want) in [
+            ("1800", Some(1800)),
+            (" 1.800 ", Some(1800)),
+            ("1 800", Some(1800)),
+            ("12.345.678", Some(12_345_678)),
+            ("0", Some(0)),
+            ("12.34", None),
+            ("1.8000", None),
+            (".800", None),
+            ("1..800", None),
+            ("-5", None),
+            ("", None),
+            ("1,800", Some(1800)),
+            ("12,34", None),
+            ("12a", None),
+        ] {
+            assert_eq!(parse_whole_number(text), want, "{text:?}");
+        }
     }
 }

@@ -39,10 +39,11 @@ pub use files::{FileStore, StoredFile};
 pub use frameworks::FrameworkRef;
 pub use observations::NewObservation;
 pub use reads::{
-    CountSeries, GroupSummary, IndicatorRow, StatusMatrix, Summary, UnitCounts, UnitStanding,
+    CountSeries, GroupSummary, IndicatorRow, StatusMatrix, StatusSpan, Summary, UnitCounts,
+    UnitStanding,
 };
 pub use submissions::{Change, Period, Submission};
-pub use units::{FoundUnit, SEARCH_LIMIT};
+pub use units::FoundUnit;
 
 use conn::Pool;
 

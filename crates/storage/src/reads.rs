@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use tiendo_domain::{Bilingual, Counts, Date, Group, Indicator, Observation, Status, Unit};
 
 use crate::derive::{OBSERVATION_COLUMNS, ObservationRow};
-use crate::units::{UNIT_COLUMNS, UnitRow};
+use crate::units::{UNIT_COLUMNS, UnitRow, parse_date};
 use crate::{FrameworkRef, Result, StorageError, Store};
 
 /// A unit's standing on a date: its counts, per group, and per direct sub-unit.
@@ -49,11 +49,24 @@ struct CountRow {
     n: i64,
 }
 
-fn unknown_group(framework: &FrameworkRef, code: &str) -> StorageError {
-    StorageError::not_found(
-        format!("bộ chỉ tiêu {} không có nhóm «{code}»", framework.code),
-        format!("framework {} has no group «{code}»", framework.code),
-    )
+/// The id of the group `code` of the framework, for [`IN_GROUP`]; `None` for every group.
+async fn group_filter(
+    conn: &mut crate::conn::Conn<'_>,
+    framework: &FrameworkRef,
+    group: Option<&str>,
+) -> Result<Option<i64>> {
+    let Some(code) = group else {
+        return Ok(None);
+    };
+    let id = sql!(&mut *conn, fetch_optional_scalar i64,
+        "SELECT id FROM framework_groups WHERE framework_id = $1 AND code = $2",
+        framework.id, code)?;
+    id.map(Some).ok_or_else(|| {
+        StorageError::not_found(
+            format!("bộ chỉ tiêu {} không có nhóm «{code}»", framework.code),
+            format!("framework {} has no group «{code}»", framework.code),
+        )
+    })
 }
 
 fn status_of(text: &str) -> Result<Status> {
@@ -103,16 +116,7 @@ impl Store {
         .into_iter()
         .map(|g| (g.id, g.code))
         .collect();
-        let only_group: Option<i64> = match group {
-            None => None,
-            Some(code) => Some(
-                group_ids
-                    .iter()
-                    .find(|(_, c)| c.as_str() == code)
-                    .map(|(id, _)| *id)
-                    .ok_or_else(|| unknown_group(framework, code))?,
-            ),
-        };
+        let only_group = group_filter(&mut c.conn(), framework, group).await?;
         let by_group = sql!(c.conn(), fetch_all CountRow,
             &format!("SELECT s.group_id AS key, s.status, COUNT(*) AS n
                       FROM unit_ancestors a
@@ -262,8 +266,8 @@ pub struct UnitStanding {
 pub struct StatusMatrix {
     /// The assessed units on this page, by parent and code, each with its parent's name.
     pub units: Vec<(Unit, Option<String>)>,
-    /// Status per (unit code, indicator code).
-    pub cells: HashMap<(String, String), Status>,
+    /// Status by unit code, then indicator code.
+    pub cells: HashMap<String, HashMap<String, Status>>,
     /// How many assessed units there are in all, over every page.
     pub total_units: usize,
 }
@@ -335,7 +339,7 @@ impl Store {
         let day = as_of.to_string();
         let rows = sql!(c.conn(), fetch_all Row,
             &format!("SELECT {UNIT_COLUMNS}, p.name AS parent_name, s.status, s.reason_vi, s.reason_en,
-                             s.observation_id {} ORDER BY p.code, u.code",
+                             s.observation_id {} ORDER BY COALESCE(p.code, ''), u.code",
                      spans("JOIN units u ON u.id = a.unit_id LEFT JOIN units p ON p.id = u.parent_id")),
             framework.id, day.as_str(), unit_id, indicator_code)?;
         let figures: HashMap<i64, Observation> = sql!(c.conn(), fetch_all ObservationRow,
@@ -420,7 +424,7 @@ impl Store {
         }
         let rows = sql!(c.conn(), fetch_all Row,
             &format!("SELECT {UNIT_COLUMNS}, p.name AS parent_name {ASSESSED_UNDER}
-                      ORDER BY p.code, u.code LIMIT $4 OFFSET $5"),
+                      ORDER BY COALESCE(p.code, ''), u.code LIMIT $4 OFFSET $5"),
             unit_id, framework.id, day.as_str(), limit as i64, offset as i64)?;
         let mut ids = Vec::with_capacity(rows.len());
         let mut units = Vec::with_capacity(rows.len());
@@ -429,7 +433,7 @@ impl Store {
             ids.push(id);
             units.push((unit, r.parent_name));
         }
-        let mut cells = HashMap::new();
+        let mut cells: HashMap<String, HashMap<String, Status>> = HashMap::new();
         if !ids.is_empty() {
             #[derive(sqlx::FromRow)]
             struct Cell {
@@ -452,10 +456,10 @@ impl Store {
                 q
             })?;
             for cell in found {
-                cells.insert(
-                    (cell.unit_code, cell.indicator_code),
-                    status_of(&cell.status)?,
-                );
+                cells
+                    .entry(cell.unit_code)
+                    .or_default()
+                    .insert(cell.indicator_code, status_of(&cell.status)?);
             }
         }
         Ok(StatusMatrix {
@@ -465,16 +469,18 @@ impl Store {
         })
     }
 
-    /// The counts of a unit and of each of its direct sub-units on each of `days`, in one
-    /// query over the spans (never the figures).
+    /// The counts of a unit and of each of its direct sub-units on each of `days` (of one group's
+    /// indicators when `group` names one), in one query over the spans (never the figures).
     pub async fn count_series(
         &self,
         unit_code: &str,
         framework: &FrameworkRef,
         days: &[Date],
+        group: Option<&str>,
     ) -> Result<CountSeries> {
         let mut c = self.pool.acquire().await?;
         let (unit_id, unit) = Store::unit_with_id(&mut c.conn(), unit_code).await?;
+        let only_group = group_filter(&mut c.conn(), framework, group).await?;
         let mut series = CountSeries {
             days: days.to_vec(),
             total: vec![Counts::default(); days.len()],
@@ -491,7 +497,7 @@ impl Store {
             n: i64,
         }
         let values = (0..days.len())
-            .map(|i| format!("(${})", i + 3))
+            .map(|i| format!("(${})", i + 4))
             .collect::<Vec<_>>()
             .join(", ");
         let select = format!(
@@ -502,14 +508,14 @@ impl Store {
              JOIN units d ON d.id = a.unit_id
              JOIN indicator_status s ON s.unit_id = a.unit_id AND s.framework_id = $1
              JOIN days ON s.valid_from <= days.day AND s.valid_until > days.day
-             WHERE (k.id = $2 OR k.parent_id = $2)
+             WHERE (k.id = $2 OR k.parent_id = $2) AND ($3 IS NULL OR s.group_id = $3)
                AND (d.valid_from IS NULL OR d.valid_from <= days.day)
                AND (d.valid_until IS NULL OR d.valid_until > days.day)
              GROUP BY days.day, k.code, s.status"
         );
         let texts: Vec<String> = days.iter().map(Date::to_string).collect();
         let rows = sql!(c.conn(), fetch_all_with Row, &select, |q| {
-            let mut q = q.bind(framework.id).bind(unit_id);
+            let mut q = q.bind(framework.id).bind(unit_id).bind(only_group);
             for t in &texts {
                 q = q.bind(t.as_str());
             }
@@ -563,6 +569,57 @@ impl Store {
         let mut out: HashMap<String, Vec<Observation>> = HashMap::new();
         for r in rows {
             out.entry(r.code).or_default().push(r.row.to_observation()?);
+        }
+        Ok(out)
+    }
+}
+
+/// A status over a stretch of days, `[from, until)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StatusSpan {
+    pub from: Date,
+    pub until: Date,
+    pub status: Status,
+}
+
+impl Store {
+    /// How each indicator's status for a unit changed over time, up to `until`: the derived
+    /// spans themselves (no figures), by indicator code, oldest first. One query.
+    pub async fn unit_status_history(
+        &self,
+        unit_code: &str,
+        framework: &FrameworkRef,
+        until: Date,
+    ) -> Result<HashMap<String, Vec<StatusSpan>>> {
+        let mut c = self.pool.acquire().await?;
+        let (unit_id, _) = Store::unit_with_id(&mut c.conn(), unit_code).await?;
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            code: String,
+            valid_from: String,
+            valid_until: String,
+            status: String,
+        }
+        let rows = sql!(c.conn(), fetch_all Row,
+            "SELECT i.code, s.valid_from, s.valid_until, s.status
+             FROM indicator_status s JOIN indicators i ON i.id = s.indicator_id
+             WHERE s.unit_id = $1 AND s.framework_id = $2 AND s.valid_from <= $3
+             ORDER BY i.code, s.valid_from",
+            unit_id, framework.id, until.to_string())?;
+        // Spans open at either end are stored as the first and last representable days.
+        let (first, last) = (Date::MIN.to_string(), Date::MAX.to_string());
+        let span_day = |text: &str, what: &str| match text {
+            t if t == first => Ok(Date::MIN),
+            t if t == last => Ok(Date::MAX),
+            t => parse_date(t, what),
+        };
+        let mut out: HashMap<String, Vec<StatusSpan>> = HashMap::new();
+        for r in rows {
+            out.entry(r.code).or_default().push(StatusSpan {
+                from: span_day(&r.valid_from, "valid_from")?,
+                until: span_day(&r.valid_until, "valid_until")?,
+                status: status_of(&r.status)?,
+            });
         }
         Ok(out)
     }

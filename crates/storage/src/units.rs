@@ -176,9 +176,6 @@ impl Store {
     }
 }
 
-/// How many units a search returns at most.
-pub const SEARCH_LIMIT: usize = 50;
-
 /// A unit found by a search, with the codes of its ancestors (root first) so that the caller
 /// can decide, without another query, whether the viewer may see it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -190,11 +187,19 @@ pub struct FoundUnit {
 }
 
 impl Store {
-    /// Units whose name holds every word of `query`, ignoring case and diacritics, or whose code
-    /// is `query`: at most [`SEARCH_LIMIT`], higher tiers first. Two queries whatever the match.
-    pub async fn search_units(&self, query: &str) -> Result<Vec<FoundUnit>> {
+    /// Units existing on `on` whose name holds every word of `query`, ignoring case and
+    /// diacritics, or whose code is `query`: the exact code first, then higher tiers first, at
+    /// most `limit`. With `within`, only the units under (or equal to) one of those codes: what a
+    /// viewer who may not read everything may find. Two queries whatever the match.
+    pub async fn search_units(
+        &self,
+        query: &str,
+        on: Date,
+        within: Option<&[String]>,
+        limit: usize,
+    ) -> Result<Vec<FoundUnit>> {
         let key = text::fold(query);
-        if key.is_empty() {
+        if key.is_empty() || within.is_some_and(<[String]>::is_empty) {
             return Ok(Vec::new());
         }
         let words: Vec<String> = key
@@ -208,21 +213,37 @@ impl Store {
                 )
             })
             .collect();
+        // $1 the code, $2 the date, then the words, then the scopes.
         let conditions = (0..words.len())
-            .map(|i| format!("u.search_name LIKE ${} ESCAPE '\\'", i + 2))
+            .map(|i| format!("u.search_name LIKE ${} ESCAPE '\\'", i + 3))
             .collect::<Vec<_>>()
             .join(" AND ");
+        let scope = match within {
+            None => String::new(),
+            Some(codes) => format!(
+                "AND EXISTS (SELECT 1 FROM unit_ancestors g JOIN units gu ON gu.id = g.ancestor_id
+                             WHERE g.unit_id = u.id AND gu.code IN ({}))",
+                in_list(3 + words.len(), codes.len())
+            ),
+        };
         let select = format!(
             "SELECT {UNIT_COLUMNS} FROM units u LEFT JOIN units p ON p.id = u.parent_id
-             JOIN (SELECT unit_id, MAX(depth) AS depth FROM unit_ancestors GROUP BY unit_id) d ON d.unit_id = u.id
-             WHERE u.code = $1 OR ({conditions})
-             ORDER BY d.depth, u.code LIMIT {SEARCH_LIMIT}"
+             WHERE (u.code = $1 OR ({conditions}))
+               AND (u.valid_from IS NULL OR u.valid_from <= $2) AND (u.valid_until IS NULL OR u.valid_until > $2)
+               {scope}
+             ORDER BY CASE WHEN u.code = $1 THEN 0 ELSE 1 END,
+                      (SELECT MAX(x.depth) FROM unit_ancestors x WHERE x.unit_id = u.id), u.code
+             LIMIT {limit}"
         );
+        let day = on.to_string();
         let mut c = self.pool.acquire().await?;
         let rows = sql!(c.conn(), fetch_all_with UnitRow, &select, |q| {
-            let mut q = q.bind(query.trim());
+            let mut q = q.bind(query.trim()).bind(day.as_str());
             for w in &words {
                 q = q.bind(w.as_str());
+            }
+            for code in within.unwrap_or_default() {
+                q = q.bind(code.as_str());
             }
             q
         })?;

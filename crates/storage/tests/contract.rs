@@ -1185,6 +1185,8 @@ async fn concurrent_writers_of_one_unit_queue(store: &Store) {
 /// The reads behind the overview, matrix, indicator and search pages agree with the per-unit
 /// reads they summarise.
 mod views {
+    use std::collections::HashMap;
+
     use super::*;
 
     storage_tests!(
@@ -1194,44 +1196,72 @@ mod views {
         count_series_equal_the_summaries_of_each_day,
         a_group_summary_counts_that_group_only,
         unit_figures_are_the_histories_up_to_the_date,
+        status_history_is_the_spans_up_to_the_date,
     );
 
     async fn search_ignores_diacritics_and_case(store: &Store) {
         store.put_units(&small_tree()).await.unwrap();
-        let names = |found: Vec<tiendo_storage::FoundUnit>| -> Vec<String> {
-            found.into_iter().map(|f| f.unit.name).collect()
+        let on = day("2022-10-31");
+        let search = |q: &'static str| async move {
+            store
+                .search_units(q, on, None, 50)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|f| f.unit.name)
+                .collect::<Vec<String>>()
         };
+        assert_eq!(search("quang minh").await, ["Xã Quảng Minh"]);
+        assert_eq!(search("  BAC   son ").await, ["Phường Bắc Sơn"]);
         assert_eq!(
-            names(store.search_units("quang minh").await.unwrap()),
-            ["Xã Quảng Minh"]
-        );
-        assert_eq!(
-            names(store.search_units("  BAC   son ").await.unwrap()),
-            ["Phường Bắc Sơn"]
-        );
-        assert_eq!(
-            names(store.search_units("Sơn").await.unwrap()),
+            search("Sơn").await,
             ["Thành phố Sầm Sơn", "Phường Bắc Sơn"],
             "higher tiers first"
         );
-        let by_code = store.search_units("14833").await.unwrap();
+        let by_code = store.search_units("14833", on, None, 50).await.unwrap();
         assert_eq!(by_code.len(), 1);
         assert_eq!(by_code[0].lineage, ["38", "382", "14833"]);
         assert_eq!(by_code[0].parent_name.as_deref(), Some("Thành phố Sầm Sơn"));
         for nothing in ["", "   ", "%", "_", "quang thọ", "\\"] {
             assert!(
-                store.search_units(nothing).await.unwrap().is_empty(),
+                search(nothing).await.is_empty(),
                 "«{nothing}» finds nothing"
             );
         }
-        // A renamed unit is found by its new name only.
+        // At most the limit; only under the given units.
+        assert_eq!(store.search_units("a", on, None, 2).await.unwrap().len(), 2);
+        let under = |codes: &[&str]| codes.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        let mine = store
+            .search_units("son", on, Some(&under(&["14833"])), 50)
+            .await
+            .unwrap();
+        assert_eq!(mine.len(), 1, "an officer's own ward only");
+        assert_eq!(mine[0].unit.code, "14833");
+        let city = store
+            .search_units("s", on, Some(&under(&["382"])), 50)
+            .await
+            .unwrap();
+        assert!(city.iter().all(|f| f.lineage.contains(&"382".to_string())));
+        assert!(
+            store
+                .search_units("son", on, Some(&[]), 50)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // A renamed unit is found by its new name only; a dissolved one not after it ended.
         let mut renamed = small_tree();
         renamed[3].name = "Xã Quảng Hùng".into();
+        renamed[2].valid_until = Some(day("2025-07-01"));
         store.put_units(&renamed).await.unwrap();
-        assert!(store.search_units("minh").await.unwrap().is_empty());
-        assert_eq!(
-            names(store.search_units("quang hung").await.unwrap()),
-            ["Xã Quảng Hùng"]
+        assert!(search("minh").await.is_empty());
+        assert_eq!(search("quang hung").await, ["Xã Quảng Hùng"]);
+        assert!(
+            store
+                .search_units("bac son", day("2025-07-01"), None, 50)
+                .await
+                .unwrap()
+                .is_empty()
         );
     }
 
@@ -1280,14 +1310,14 @@ mod views {
         let fw = store.framework_ref(None, Some(on)).await.unwrap();
         let whole = store.status_matrix("382", &fw, on, 0, 100).await.unwrap();
         assert_eq!((whole.total_units, whole.units.len()), (11, 11));
-        assert_eq!(whole.cells.len(), 11 * 31);
+        assert_eq!(
+            whole.cells.values().map(HashMap::len).sum::<usize>(),
+            11 * 31
+        );
         for (unit, parent) in &whole.units {
             assert_eq!(parent.as_deref(), Some("Thành phố Sầm Sơn"));
             for row in store.unit_indicators(&unit.code, &fw, on).await.unwrap() {
-                assert_eq!(
-                    whole.cells[&(unit.code.clone(), row.indicator.code.clone())],
-                    row.status
-                );
+                assert_eq!(whole.cells[&unit.code][&row.indicator.code], row.status);
             }
         }
         // Per indicator, the counts over the units are the matrix's columns.
@@ -1296,16 +1326,15 @@ mod views {
         for (indicator, counts) in &per_indicator {
             let column: Counts = whole
                 .cells
-                .iter()
-                .filter(|((_, i), _)| i == indicator)
-                .map(|(_, s)| *s)
+                .values()
+                .filter_map(|row| row.get(indicator).copied())
                 .collect();
             assert_eq!(*counts, column, "{indicator}");
         }
         let page = store.status_matrix("382", &fw, on, 5, 4).await.unwrap();
         assert_eq!(page.total_units, 11);
         assert_eq!(page.units, whole.units[5..9]);
-        assert_eq!(page.cells.len(), 4 * 31);
+        assert_eq!(page.cells.values().map(HashMap::len).sum::<usize>(), 4 * 31);
         let past_the_end = store.status_matrix("382", &fw, on, 20, 4).await.unwrap();
         assert!(past_the_end.units.is_empty() && past_the_end.cells.is_empty());
         // The province holds the same units, one level further down.
@@ -1322,7 +1351,7 @@ mod views {
             day("2022-12-31"),
         ];
         let fw = store.framework_ref(None, Some(days[2])).await.unwrap();
-        let series = store.count_series("382", &fw, &days).await.unwrap();
+        let series = store.count_series("382", &fw, &days, None).await.unwrap();
         assert_eq!(series.days, days);
         assert_eq!(series.children.len(), 11);
         for (i, on) in days.iter().enumerate() {
@@ -1339,12 +1368,24 @@ mod views {
         assert_eq!(series.children["14833"][2].achieved, 26);
         assert!(
             store
-                .count_series("382", &fw, &[])
+                .count_series("382", &fw, &[], None)
                 .await
                 .unwrap()
                 .total
                 .is_empty()
         );
+        // One group's series counts that group only.
+        let digital_government = store
+            .count_series("382", &fw, &days, Some("chinh-quyen"))
+            .await
+            .unwrap();
+        for (i, on) in days.iter().enumerate() {
+            let summary = store
+                .summary_in_group("382", &fw, *on, Some("chinh-quyen"))
+                .await
+                .unwrap();
+            assert_eq!(digital_government.total[i], summary.counts, "{on}");
+        }
     }
 
     async fn a_group_summary_counts_that_group_only(store: &Store) {
@@ -1406,5 +1447,22 @@ mod views {
             );
         }
         assert!(figures.values().flatten().all(|o| o.observed_on <= on));
+    }
+
+    async fn status_history_is_the_spans_up_to_the_date(store: &Store) {
+        load_demo(store).await;
+        let on = day("2022-10-31");
+        let fw = store.framework_ref(None, Some(on)).await.unwrap();
+        let history = store.unit_status_history("14833", &fw, on).await.unwrap();
+        assert_eq!(history.len(), 31);
+        for row in store.unit_indicators("14833", &fw, on).await.unwrap() {
+            let spans = &history[&row.indicator.code];
+            // Contiguous from the beginning of time, and what is in force on the date agrees.
+            assert_eq!(spans[0].from, tiendo_domain::Date::MIN);
+            assert!(spans.windows(2).all(|w| w[0].until == w[1].from));
+            assert!(spans.iter().all(|s| s.from <= on));
+            let current = spans.iter().find(|s| s.from <= on && on < s.until).unwrap();
+            assert_eq!(current.status, row.status, "{}", row.indicator.code);
+        }
     }
 }

@@ -144,24 +144,28 @@ fn client_address(parts: &Parts) -> String {
     }
 }
 
-/// Refuses a sign-in posted from another site (login CSRF): when the browser says where the
-/// request comes from, it must be this host.
-pub fn check_same_origin(headers: &HeaderMap) -> Result<(), AppError> {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
-        return Ok(());
-    };
+/// Whether the browser says the request comes from this site: `Some(true)` or `Some(false)`
+/// from its `Origin` header, `None` when it sends none.
+pub fn origin_is_this_site(headers: &HeaderMap) -> Option<bool> {
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok())?;
     let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or(origin);
-    if origin_host.eq_ignore_ascii_case(host) {
-        Ok(())
-    } else {
+    Some(!host.is_empty() && origin_host.eq_ignore_ascii_case(host))
+}
+
+/// Refuses a form posted from another site where no session token can protect it (sign-in,
+/// the language switch): when the browser says where the request comes from, it must be here.
+pub fn check_same_origin(headers: &HeaderMap) -> Result<(), AppError> {
+    if origin_is_this_site(headers) == Some(false) {
         Err(AppError::Forbidden {
-            vi: "Yêu cầu đăng nhập đến từ trang khác; hãy đăng nhập từ trang tiendo".into(),
-            en: "This sign-in came from another site; sign in from the tiendo page".into(),
+            vi: "Yêu cầu đến từ trang khác; hãy dùng trang tiendo".into(),
+            en: "This request came from another site; use the tiendo page".into(),
         })
+    } else {
+        Ok(())
     }
 }
 
@@ -244,29 +248,46 @@ impl AppState {
         self.access(viewer, code).await?.check(action)
     }
 
-    /// What `viewer` may do on the unit `code`, read once for pages that ask several times.
-    pub async fn access(&self, viewer: &Viewer, code: &str) -> Result<Access, AppError> {
+    /// What `viewer` may do on the unit `code`, read once for pages that ask several times; it
+    /// carries the unit and its ancestors, which pages show too.
+    pub async fn access(&self, viewer: &Viewer, code: &str) -> Result<UnitAccess, AppError> {
         let unit = self.store.unit(code).await?;
-        let mut lineage: Vec<String> = self
-            .store
-            .ancestors(code)
-            .await?
-            .into_iter()
-            .map(|u| u.code)
-            .collect();
-        lineage.push(unit.code);
-        let public = self
+        let ancestors = self.store.ancestors(code).await?;
+        let mut lineage: Vec<String> = ancestors.iter().map(|u| u.code.clone()).collect();
+        lineage.push(unit.code.clone());
+        let access = self.access_to(viewer, &unit.name, lineage, self.public_dashboard().await?);
+        Ok(UnitAccess {
+            unit,
+            ancestors,
+            access,
+        })
+    }
+
+    /// What `viewer` may do on a unit whose lineage (root first, the unit last) is already
+    /// known, as for the units a search found; `public` is [`AppState::public_dashboard`].
+    pub fn access_to(
+        &self,
+        viewer: &Viewer,
+        unit_name: &str,
+        lineage: Vec<String>,
+        public: bool,
+    ) -> Access {
+        Access {
+            viewer: viewer.clone(),
+            unit_name: unit_name.to_string(),
+            lineage,
+            public,
+        }
+    }
+
+    /// Whether the read API and pages are open to everyone.
+    pub async fn public_dashboard(&self) -> Result<bool, AppError> {
+        Ok(self
             .store
             .setting(settings::PUBLIC_DASHBOARD)
             .await?
             .as_deref()
-            == Some("true");
-        Ok(Access {
-            viewer: viewer.clone(),
-            unit_name: unit.name,
-            lineage,
-            public,
-        })
+            == Some("true"))
     }
 
     /// Signs in with a username and password, subject to the rate limits; returns the user,
@@ -415,6 +436,23 @@ pub struct Access {
     unit_name: String,
     lineage: Vec<String>,
     public: bool,
+}
+
+/// [`Access`] to a unit read from the database, with the unit and its ancestors (root first).
+pub struct UnitAccess {
+    pub unit: tiendo_domain::Unit,
+    pub ancestors: Vec<tiendo_domain::Unit>,
+    access: Access,
+}
+
+impl UnitAccess {
+    pub fn allows(&self, action: Action) -> bool {
+        self.access.allows(action)
+    }
+
+    pub fn check(&self, action: Action) -> Result<(), AppError> {
+        self.access.check(action)
+    }
 }
 
 impl Access {

@@ -109,6 +109,48 @@ impl Sparkline<'_> {
     }
 }
 
+/// How one indicator's status changed over the period up to the as-of date, as coloured
+/// stretches: what may be shown to those who may read statuses but not the figures behind them.
+pub struct StatusStrip<'a> {
+    /// (first day, status), oldest first; each holds until the next.
+    pub changes: &'a [(Date, Status)],
+    pub from: Date,
+    pub to: Date,
+    pub as_of: Date,
+    /// The text alternative, e.g. "In progress from 15/03/2022, achieved from 30/09/2022".
+    pub label: &'a str,
+}
+
+impl StatusStrip<'_> {
+    const W: f64 = 120.0;
+    const H: f64 = 28.0;
+
+    pub fn render(&self) -> String {
+        let x = |d: Date| share(d, self.from, self.to) * Self::W;
+        let end = self.as_of.min(self.to);
+        let mut svg = format!(
+            r#"<svg class="spark status-strip" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="{label}"><title>{label}</title><rect class="bg" width="{w}" height="{h}"/>"#,
+            w = Self::W,
+            h = Self::H,
+            label = esc(self.label)
+        );
+        for (i, (start, status)) in self.changes.iter().enumerate() {
+            let until = self.changes.get(i + 1).map_or(end, |(next, _)| *next);
+            let (x0, x1) = (x((*start).max(self.from)), x(until.min(end)));
+            if x1 > x0 {
+                let _ = write!(
+                    svg,
+                    r#"<rect class="{}" x="{x0:.1}" y="8" width="{:.1}" height="12"/>"#,
+                    status.code(),
+                    x1 - x0
+                );
+            }
+        }
+        svg.push_str("</svg>");
+        svg
+    }
+}
+
 /// Completion (achieved over applicable) over a period: a line through the days it was read
 /// on (month ends up to the as-of date), with the months along the bottom and the as-of date
 /// marked. Nothing after the as-of date is drawn, so a replayed day shows only what was known.
@@ -355,6 +397,30 @@ mod tests {
         );
         // Held from 31/03 to 30/09, then carried to 31/10 (x = 303/364 of 120 ≈ 99.9).
         assert!(svg.contains(" H99.9\""), "{svg}");
+    }
+
+    #[test]
+    fn a_status_strip_draws_each_stretch_up_to_the_as_of_date() {
+        let changes = [
+            (day("0001-01-01"), Status::NoData),
+            (day("2022-03-31"), Status::InProgress),
+            (day("2022-09-30"), Status::Achieved),
+        ];
+        let svg = StatusStrip {
+            changes: &changes,
+            from: day("2022-01-01"),
+            to: day("2022-12-31"),
+            as_of: day("2022-10-31"),
+            label: "x",
+        }
+        .render();
+        assert_eq!(svg.matches("<rect class=\"no_data\"").count(), 1);
+        assert_eq!(svg.matches("<rect class=\"in_progress\"").count(), 1);
+        // Achieved from 30/09 until the as-of date 31/10, not the end of the year.
+        assert!(
+            svg.contains(r#"<rect class="achieved" x="89.7" y="8" width="10.2""#),
+            "{svg}"
+        );
     }
 
     #[test]

@@ -204,24 +204,29 @@ async fn logout_submit(
 }
 
 /// The language switch: remembered in this browser (a cookie) and, when signed in, on the
-/// account, then back to the page it was pressed on, without any `lang` in its address.
+/// account, then back to the page it was pressed on, without any `lang` in its address. It works
+/// from every page, error pages too, which carry no session token: so the browser's `Origin`
+/// header naming this site is enough, and a session's token stands in for it.
 async fn switch_language(
     State(state): State<AppState>,
     viewer: Viewer,
     headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    let fields =
-        checked_form(&viewer, &headers, fields).map_err(|e| PageError(e, viewer.lang(None)))?;
+    let fail = |e: AppError| PageError(e, viewer.lang(None));
+    let fields: HashMap<String, String> = fields.into_iter().collect();
+    crate::auth::check_same_origin(&headers).map_err(fail)?;
+    if crate::auth::origin_is_this_site(&headers) != Some(true) {
+        viewer
+            .check_csrf(&headers, fields.get("csrf").map(String::as_str))
+            .map_err(fail)?;
+    }
     let asked = fields.get("lang").map(String::as_str).unwrap_or("");
     let lang: Lang = asked.parse().map_err(|_| {
-        PageError(
-            AppError::bad_request(
-                format!("không có ngôn ngữ «{asked}»: chọn vi hoặc en"),
-                format!("no language «{asked}»: choose vi or en"),
-            ),
-            viewer.lang(None),
-        )
+        fail(AppError::bad_request(
+            format!("không có ngôn ngữ «{asked}»: chọn vi hoặc en"),
+            format!("no language «{asked}»: choose vi or en"),
+        ))
     })?;
     if let Some(user) = &viewer.user {
         state
@@ -238,13 +243,10 @@ async fn switch_language(
     Ok(response)
 }
 
-/// The path and query of the page a form was sent from, when that page is on this site, with
-/// any `lang` parameter removed; the home page otherwise.
+/// The path and query of the page a form was sent from (its `Referer`), with any `lang`
+/// parameter removed; the home page when there is none. Only a path on this site comes out,
+/// whatever the header says.
 fn page_pressed_on(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
     let Some(referer) = headers.get(header::REFERER).and_then(|v| v.to_str().ok()) else {
         return "/".into();
     };
@@ -254,10 +256,7 @@ fn page_pressed_on(headers: &HeaderMap) -> String {
     else {
         return "/".into();
     };
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    if host.is_empty() || !authority.eq_ignore_ascii_case(host) {
-        return "/".into();
-    }
+    let path = &rest[rest.find('/').unwrap_or(rest.len())..];
     let path = path.split('#').next().unwrap_or("/");
     let (path, query) = path.split_once('?').unwrap_or((path, ""));
     let kept: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
@@ -576,12 +575,14 @@ async fn entry_submit(
                 if text.is_empty() {
                     return Ok(None);
                 }
-                text.replace(['.', ' '], "").parse().map(Some).map_err(|_| {
-                    AppError::bad_request(
-                        format!("{field} «{text}» phải là số nguyên"),
-                        format!("{field} «{text}» must be a whole number"),
-                    )
-                })
+                tiendo_domain::parse_whole_number(text)
+                    .map(Some)
+                    .ok_or_else(|| {
+                        AppError::bad_request(
+                            format!("{field} «{text}» phải là số nguyên không âm, ví dụ 1800 hoặc 1.800"),
+                            format!("{field} «{text}» must be a whole number of at least 0, e.g. 1800 or 1,800"),
+                        )
+                    })
             };
             let figure: Figure = figure_from_input(
                 indicator,
@@ -725,7 +726,12 @@ async fn entry_submit(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, axum::Json(answer)).into_response());
     }
     for (code, message) in &row_errors {
-        errors.push(format!("{code}: {message}"));
+        // Messages about a figure already name its indicator.
+        errors.push(if message.starts_with(code.as_str()) {
+            message.clone()
+        } else {
+            format!("{code}: {message}")
+        });
     }
     errors.sort();
     let mut page = build_entry(
@@ -1193,7 +1199,7 @@ mod tests {
     use super::safe_next;
 
     #[test]
-    fn the_language_switch_returns_to_the_same_page_on_this_site_only() {
+    fn the_language_switch_returns_to_a_page_of_this_site_only() {
         use axum::http::{HeaderMap, HeaderValue, header};
         let from = |referer: &str| {
             let mut h = HeaderMap::new();
@@ -1210,8 +1216,9 @@ mod tests {
             "/search?q=qu%E1%BA%A3ng"
         );
         assert_eq!(from("http://127.0.0.1:8080"), "/");
-        assert_eq!(from("https://evil.example/units/382"), "/");
-        assert_eq!(from("http://127.0.0.1:8080.evil.example/x"), "/");
+        // Another site's page can only send back to a page of this one.
+        assert_eq!(from("https://elsewhere.example/units/382"), "/units/382");
+        assert_eq!(from("https://elsewhere.example//evil.example/x"), "/");
         assert_eq!(from("javascript:alert(1)"), "/");
         assert_eq!(super::page_pressed_on(&HeaderMap::new()), "/");
     }

@@ -14,7 +14,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use tiendo_domain::access::Action;
-use tiendo_domain::{Counts, Lang, Status, text};
+use tiendo_domain::{Comparator, Counts, Lang, Status, Target, text};
 use tiendo_storage::{AuditEntry, EvidenceItem, UnitStanding};
 
 use crate::auth::Viewer;
@@ -62,7 +62,12 @@ struct OwnStanding {
 
 /// The figures behind the standing, for those who may read the data.
 struct HistoryView {
+    /// The figures dated on or before the as-of date.
     figures: Vec<FigureLine>,
+    /// How many figures are dated after it, and a link to the date of the last of them.
+    later: usize,
+    latest_href: String,
+    latest_dmy: String,
     audit: Vec<AuditEntry>,
     /// The newest figure, which the evidence form attaches to, when the viewer may add evidence.
     attach_to: Option<i64>,
@@ -105,6 +110,8 @@ struct IndicatorPage {
     mandatory: bool,
     evidence_required: Vec<String>,
     time: TimeNav,
+    /// The largest evidence file accepted, so that the form can say so before uploading.
+    max_file_bytes: usize,
     own: Option<OwnStanding>,
     history: Option<HistoryView>,
     across: Option<AcrossView>,
@@ -171,8 +178,8 @@ async fn build(
         })?
         .clone();
     let store = &state.store;
-    let unit = store.unit(code).await?;
-    let ancestors = store.ancestors(code).await?;
+    let (unit, ancestors) = (&access.unit, &access.ancestors);
+    let may_read_figures = access.allows(Action::ReadData);
     let mut standings = store
         .indicator_across(code, &view.framework, &ind.code, view.as_of)
         .await?;
@@ -190,14 +197,36 @@ async fn build(
             .unwrap_or_else(|| "–".into())
     };
 
+    // Every figure, for those who may read them; the standing's trend is drawn from them.
+    let recorded = match &own_row {
+        Some(_) if may_read_figures => Some(store.history(&view.framework, code, &ind.code).await?),
+        _ => None,
+    };
     let own = match &own_row {
         None => None,
         Some(s) => {
-            let figures = store
-                .unit_figures(code, &view.framework, view.as_of)
-                .await?
-                .remove(&ind.code)
-                .unwrap_or_default();
+            let trend = if s.status == Status::NotApplicable {
+                String::new()
+            } else {
+                match &recorded {
+                    Some(history) => {
+                        let known: Vec<_> = history
+                            .iter()
+                            .map(|r| r.observation.clone())
+                            .filter(|o| o.observed_on <= view.as_of)
+                            .collect();
+                        crate::pages::trend_line(&ind, &known, &view)
+                    }
+                    None => {
+                        let spans = store
+                            .unit_status_history(code, &view.framework, view.as_of)
+                            .await?
+                            .remove(&ind.code)
+                            .unwrap_or_default();
+                        crate::pages::status_strip(&ind, &spans, &view)
+                    }
+                }
+            };
             Some(OwnStanding {
                 status: s.status.code(),
                 status_label: s.status.label(lang),
@@ -209,17 +238,12 @@ async fn build(
                     .as_ref()
                     .map(|o| o.observed_on.dmy())
                     .unwrap_or_default(),
-                trend: if s.status == Status::NotApplicable {
-                    String::new()
-                } else {
-                    crate::pages::trend_line(&ind, &figures, &view)
-                },
+                trend,
             })
         }
     };
 
-    let history = if own.is_some() && access.allows(Action::ReadData) {
-        let history = store.history(&view.framework, code, &ind.code).await?;
+    let history = if let Some(history) = recorded {
         let mut audit = store.audit_trail(code, Some(&ind.code), 500).await?;
         let evidence = store.evidence(&view.framework, code, &ind.code).await?;
         // Where people signed in from is for reviewers only.
@@ -233,8 +257,18 @@ async fn build(
             .max_by_key(|r| r.id)
             .filter(|_| access.allows(Action::EnterData))
             .map(|r| r.id);
+        // Replaying a date shows the figures known on it; later ones are counted, not shown.
+        let (known, later): (Vec<_>, Vec<_>) = history
+            .into_iter()
+            .partition(|r| r.observation.observed_on <= view.as_of);
+        let latest = later.iter().map(|r| r.observation.observed_on).max();
         Some(HistoryView {
-            figures: history
+            later: later.len(),
+            latest_href: latest
+                .map(|d| view.link_on(&format!("/units/{code}/indicators/{}", ind.code), d, &[]))
+                .unwrap_or_default(),
+            latest_dmy: latest.map(|d| d.dmy()).unwrap_or_default(),
+            figures: known
                 .into_iter()
                 .map(|r| FigureLine {
                     evidence: evidence
@@ -301,6 +335,15 @@ async fn build(
             lang,
         }
         .render();
+        // Within a status, the furthest from the target first: the lowest values when the
+        // target is a floor, the highest when it is a ceiling.
+        let ceiling = matches!(
+            ind.target,
+            Target::Threshold {
+                comparator: Comparator::Le | Comparator::Lt,
+                ..
+            }
+        );
         standings.sort_by(|a, b| {
             severity(a.status)
                 .cmp(&severity(b.status))
@@ -309,7 +352,8 @@ async fn build(
                         a.latest.as_ref().map(plotted),
                         b.latest.as_ref().map(plotted),
                     );
-                    x.partial_cmp(&y).unwrap_or(Ordering::Equal)
+                    let order = x.partial_cmp(&y).unwrap_or(Ordering::Equal);
+                    if ceiling { order.reverse() } else { order }
                 })
                 .then_with(|| text::collate(&a.unit.name, &b.unit.name))
         });
@@ -351,9 +395,9 @@ async fn build(
         signed_in: viewer.user.as_ref().map(|u| u.username.clone()),
         csrf: viewer.csrf.clone().unwrap_or_default(),
         unit_href: view.link(&format!("/units/{code}"), &[]),
-        crumbs: crumbs(&view, &ancestors),
-        unit_code: unit.code,
-        unit_name: unit.name,
+        crumbs: crumbs(&view, ancestors),
+        unit_code: unit.code.clone(),
+        unit_name: unit.name.clone(),
         indicator_name: lang.pick(&ind.name, &ind.name_en).to_string(),
         group_name,
         target: ind.target.describe(ind.measure, lang),
@@ -361,6 +405,7 @@ async fn build(
         mandatory: ind.mandatory,
         evidence_required: ind.evidence_in(lang).to_vec(),
         time: TimeNav::new(&view, &path, &[]),
+        max_file_bytes: crate::evidence::MAX_FILE_BYTES,
         indicator_code: ind.code,
         own,
         history,

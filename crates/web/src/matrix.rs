@@ -111,10 +111,8 @@ async fn build(
     query: &MatrixQuery,
     lang: Lang,
 ) -> Result<MatrixPage, AppError> {
-    state
-        .access(viewer, code)
-        .await?
-        .check(Action::ReadSummary)?;
+    let access = state.access(viewer, code).await?;
+    access.check(Action::ReadSummary)?;
     let view = ViewContext::read(state, &query.view, lang).await?;
     let page: usize = match query.page.as_deref().map(str::trim) {
         None | Some("") => 1,
@@ -126,12 +124,17 @@ async fn build(
         })?,
     };
     let store = &state.store;
-    let unit = store.unit(code).await?;
-    let ancestors = store.ancestors(code).await?;
     let offset = (page - 1) * MATRIX_PAGE;
     let matrix = store
         .status_matrix(code, &view.framework, view.as_of, offset, MATRIX_PAGE)
         .await?;
+    let page_count = matrix.total_units.div_ceil(MATRIX_PAGE).max(1);
+    if page > page_count {
+        return Err(AppError::bad_request(
+            format!("không có trang {page}: ma trận có {page_count} trang"),
+            format!("there is no page {page}: the matrix has {page_count} page(s)"),
+        ));
+    }
 
     let mut bands: Vec<Band> = Vec::new();
     let mut columns: Vec<Column> = Vec::new();
@@ -163,9 +166,10 @@ async fn build(
         .units
         .iter()
         .map(|(u, parent)| {
+            let row = matrix.cells.get(&u.code);
             let statuses: Vec<Option<Status>> = columns
                 .iter()
-                .map(|c| matrix.cells.get(&(u.code.clone(), c.code.clone())).copied())
+                .map(|c| row.and_then(|r| r.get(&c.code)).copied())
                 .collect();
             let counts: Counts = statuses.iter().flatten().copied().collect();
             Row {
@@ -203,7 +207,6 @@ async fn build(
         })
         .collect();
     let path = format!("/units/{code}/matrix");
-    let page_count = matrix.total_units.div_ceil(MATRIX_PAGE);
     let pages = if page_count > 1 {
         (1..=page_count)
             .map(|p| PageLink {
@@ -221,8 +224,8 @@ async fn build(
         signed_in: viewer.user.as_ref().map(|u| u.username.clone()),
         csrf: viewer.csrf.clone().unwrap_or_default(),
         unit_href: view.link(&format!("/units/{code}"), &[]),
-        unit_name: unit.name,
-        crumbs: crumbs(&view, &ancestors),
+        unit_name: access.unit.name.clone(),
+        crumbs: crumbs(&view, &access.ancestors),
         framework_name: view.framework_name(),
         time: TimeNav::new(
             &view,

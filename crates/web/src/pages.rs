@@ -24,7 +24,7 @@ use tiendo_domain::{
 use tiendo_storage::{FrameworkRef, IndicatorRow, settings};
 
 use crate::auth::Viewer;
-use crate::charts::{CompletionChart, Sparkline, days_until};
+use crate::charts::{CompletionChart, Sparkline, StatusStrip, days_until};
 use crate::query::ViewParams;
 use crate::{AppError, AppState};
 
@@ -201,6 +201,33 @@ impl ViewContext {
             pairs.push(("lang", "en"));
         }
         href(path, &pairs)
+    }
+
+    /// The name of the framework's group `code` in the reader's language; a group the framework
+    /// does not have is refused with the list of those it has.
+    pub(crate) fn group_name(&self, code: &str) -> Result<String, AppError> {
+        match self.rules.group(code) {
+            Some(g) => Ok(self.lang.pick(&g.name, &g.name_en).to_string()),
+            None => {
+                let known = self
+                    .rules
+                    .groups
+                    .iter()
+                    .map(|g| g.code.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                Err(AppError::bad_request(
+                    format!(
+                        "bộ chỉ tiêu {} không có nhóm «{code}»; các nhóm: {known}",
+                        self.framework.code
+                    ),
+                    format!(
+                        "framework {} has no group «{code}»; its groups: {known}",
+                        self.framework.code
+                    ),
+                ))
+            }
+        }
     }
 
     pub(crate) fn framework_name(&self) -> String {
@@ -428,6 +455,94 @@ pub(crate) fn trend_line(
     .render()
 }
 
+/// What an indicator's trend is drawn from: its figures, for those who may read them, or else
+/// its statuses over time (derived, and public when the dashboard is).
+pub(crate) enum Trends {
+    Figures(HashMap<String, Vec<Observation>>),
+    Statuses(HashMap<String, Vec<tiendo_storage::StatusSpan>>),
+}
+
+impl Trends {
+    /// Reads what `viewer_may_read_figures` allows for the unit, up to the as-of date.
+    pub(crate) async fn read(
+        state: &AppState,
+        code: &str,
+        view: &ViewContext,
+        viewer_may_read_figures: bool,
+    ) -> Result<Trends, AppError> {
+        Ok(if viewer_may_read_figures {
+            Trends::Figures(
+                state
+                    .store
+                    .unit_figures(code, &view.framework, view.as_of)
+                    .await?,
+            )
+        } else {
+            Trends::Statuses(
+                state
+                    .store
+                    .unit_status_history(code, &view.framework, view.as_of)
+                    .await?,
+            )
+        })
+    }
+
+    /// The drawing for one indicator.
+    pub(crate) fn draw(&self, indicator: &Indicator, view: &ViewContext) -> String {
+        match self {
+            Trends::Figures(figures) => trend_line(
+                indicator,
+                figures.get(&indicator.code).map_or(&[], Vec::as_slice),
+                view,
+            ),
+            Trends::Statuses(spans) => status_strip(
+                indicator,
+                spans.get(&indicator.code).map_or(&[], Vec::as_slice),
+                view,
+            ),
+        }
+    }
+}
+
+/// An indicator's statuses over the period up to the as-of date, with the changes in words.
+pub(crate) fn status_strip(
+    indicator: &Indicator,
+    spans: &[tiendo_storage::StatusSpan],
+    view: &ViewContext,
+) -> String {
+    let lang = view.lang;
+    let changes: Vec<(Date, Status)> = spans
+        .iter()
+        .filter(|s| s.until > view.rules.period_start)
+        .map(|s| (s.from.max(view.rules.period_start), s.status))
+        .collect();
+    let described: Vec<String> = changes
+        .iter()
+        .map(|(from, status)| {
+            format!(
+                "{} {} {}",
+                status.label(lang),
+                lang.pick("từ", "from"),
+                from.dmy()
+            )
+        })
+        .collect();
+    let label = format!(
+        "{} {}: {}",
+        lang.pick("Trạng thái theo thời gian của", "Status over time of"),
+        indicator.code,
+        described.join(", ")
+    );
+    StatusStrip {
+        changes: &changes,
+        from: view.rules.period_start,
+        to: view.rules.period_end,
+        as_of: view.as_of,
+        label: &label,
+    }
+    .render()
+}
+
 /// A sort key of the overview's table of units.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum SortKey {
@@ -525,8 +640,6 @@ struct IndicatorSpread {
 struct Overview {
     groups_filter: Vec<FilterOption>,
     kinds_filter: Vec<FilterOption>,
-    /// The group shown alone, by name, when one is chosen.
-    group_name: Option<String>,
     sort: String,
     dir: String,
     headers: Vec<SortHeader>,
@@ -592,6 +705,8 @@ struct UnitPage {
     counts: CountsView,
     /// Every applicable indicator achieved: ready to apply for recognition.
     ready: bool,
+    /// The group shown alone, when one is chosen.
+    group_name: Option<String>,
     completion_chart: String,
     groups: Vec<GroupView>,
     overview: Option<Overview>,
@@ -655,16 +770,18 @@ async fn build_unit_page(
     let view = ViewContext::read(state, &query.view, lang).await?;
     let store = &state.store;
     let group = query.group.as_deref().filter(|g| !g.is_empty());
+    let group_name = group.map(|g| view.group_name(g)).transpose()?;
     let summary = store
         .summary_in_group(code, &view.framework, view.as_of, group)
         .await?;
     let rows = store
         .unit_indicators(code, &view.framework, view.as_of)
         .await?;
-    let ancestors = store.ancestors(code).await?;
     let illustrative = store.setting(settings::ILLUSTRATIVE).await?.as_deref() == Some("true");
     let days = days_until(view.rules.period_start, view.rules.period_end, view.as_of);
-    let series = store.count_series(code, &view.framework, &days).await?;
+    let series = store
+        .count_series(code, &view.framework, &days, group)
+        .await?;
 
     let unit: &Unit = &summary.unit;
     let path = format!("/units/{}", unit.code);
@@ -704,9 +821,7 @@ async fn build_unit_page(
         let evidence = store
             .evidence_counts(&view.framework, code, view.as_of)
             .await?;
-        let figures = store
-            .unit_figures(code, &view.framework, view.as_of)
-            .await?;
+        let trends = Trends::read(state, code, &view, can_read).await?;
         if can_read {
             let periods = store.periods(&view.framework).await?;
             let period = periods
@@ -723,8 +838,13 @@ async fn build_unit_page(
             .as_ref()
             .map(|s| s.returns.clone())
             .unwrap_or_default();
+        // One group's view of a ward shows that group's indicators.
+        let rows = rows
+            .into_iter()
+            .filter(|r| group.is_none_or(|g| r.group.code == g))
+            .collect();
         (indicator_groups, todo) = indicator_views(
-            &view, &unit.code, rows, &evidence, &returns, &figures, can_enter,
+            &view, &unit.code, rows, &evidence, &returns, &trends, can_enter,
         );
     }
 
@@ -743,11 +863,12 @@ async fn build_unit_page(
         unit_name: unit.name.clone(),
         unit_kind: unit.kind.label(lang),
         unit_code: unit.code.clone(),
-        crumbs: crumbs(&view, &ancestors),
+        crumbs: crumbs(&view, &access.ancestors),
         framework_name: view.framework_name(),
         time: TimeNav::new(&view, &path, &keep),
         counts: CountsView::new(summary.counts, lang),
         ready: summary.counts.all_achieved() && group.is_none(),
+        group_name,
         completion_chart: CompletionChart {
             from: view.rules.period_start,
             to: view.rules.period_end,
@@ -801,13 +922,6 @@ fn overview(
                 format!("sort direction «{other}» is not valid: use asc or desc"),
             ));
         }
-    };
-    let group_name = match group.as_str() {
-        "" => None,
-        code => view
-            .rules
-            .group(code)
-            .map(|g| lang.pick(&g.name, &g.name_en).to_string()),
     };
 
     let all_counts: Vec<Counts> = summary.children.iter().map(|c| c.counts).collect();
@@ -874,7 +988,8 @@ fn overview(
                     kind: c.unit.kind.code(),
                     kind_label: c.unit.kind.label(lang),
                     counts: CountsView::new(c.counts, lang),
-                    ready: c.counts.all_achieved(),
+                    // Readiness is about every indicator, so a group filter does not show it.
+                    ready: group.is_empty() && c.counts.all_achieved(),
                     trend,
                 },
                 &c.unit,
@@ -888,6 +1003,7 @@ fn overview(
             SortKey::Name => by_name(ua, ub),
             // Unranked units last, whichever the direction.
             SortKey::Rank => match (a.rank, b.rank) {
+                (Some(x), Some(y)) if descending => y.cmp(&x),
                 (Some(x), Some(y)) => x.cmp(&y),
                 (Some(_), None) => Ordering::Less,
                 (None, Some(_)) => Ordering::Greater,
@@ -896,7 +1012,11 @@ fn overview(
             SortKey::Applicable => a.counts.counts.applicable.cmp(&b.counts.counts.applicable),
             SortKey::Status(s) => a.counts.counts.get(s).cmp(&b.counts.counts.get(s)),
         };
-        let order = if descending { order.reverse() } else { order };
+        let order = if descending && sort != SortKey::Rank {
+            order.reverse()
+        } else {
+            order
+        };
         // Ties read in alphabetical order.
         order.then_with(|| by_name(ua, ub))
     });
@@ -985,7 +1105,6 @@ fn overview(
     Ok(Overview {
         groups_filter,
         kinds_filter,
-        group_name,
         shown: children.len(),
         total: summary.children.len(),
         ready: children.iter().filter(|(c, _)| c.ready).count(),
@@ -1006,13 +1125,12 @@ fn indicator_views(
     rows: Vec<IndicatorRow>,
     evidence: &HashMap<String, i64>,
     returns: &BTreeMap<String, String>,
-    figures: &HashMap<String, Vec<Observation>>,
+    trends: &Trends,
     can_enter: bool,
 ) -> (Vec<IndicatorGroupView>, Vec<TodoItem>) {
     let lang = view.lang;
     let mut groups: Vec<IndicatorGroupView> = Vec::new();
     let mut todo: Vec<(u8, TodoItem)> = Vec::new();
-    let no_figures = Vec::new();
     for r in rows {
         let i = &r.indicator;
         let count = evidence.get(&i.code).copied().unwrap_or(0);
@@ -1060,7 +1178,7 @@ fn indicator_views(
             trend: if r.status == Status::NotApplicable {
                 String::new()
             } else {
-                trend_line(i, figures.get(&i.code).unwrap_or(&no_figures), view)
+                trends.draw(i, view)
             },
             code: i.code.clone(),
             href,

@@ -9,9 +9,8 @@ use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
-use tiendo_domain::access::{Action, permits};
+use tiendo_domain::access::{Action, Role};
 use tiendo_domain::{Lang, text};
-use tiendo_storage::{SEARCH_LIMIT, settings};
 use unicode_normalization::UnicodeNormalization;
 
 use crate::auth::Viewer;
@@ -21,6 +20,8 @@ use crate::{AppError, AppState};
 
 /// Longer queries are refused: nobody types a unit's name in more.
 const MAX_QUERY_CHARS: usize = 100;
+/// Units listed at most; more means the query should be more specific.
+const UNITS_SHOWN: usize = 50;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new().route("/search", get(search_page))
@@ -104,20 +105,30 @@ async fn build(
         return Ok(page);
     }
     let store = &state.store;
-    let public = store.setting(settings::PUBLIC_DASHBOARD).await?.as_deref() == Some("true");
-    let grants = viewer
-        .user
-        .as_ref()
-        .map(|u| u.grants.as_slice())
-        .unwrap_or_default();
-    let may_read = |lineage: &[&str]| permits(grants, Action::ReadSummary, lineage, public);
+    let public = state.public_dashboard().await?;
+    let user = viewer.user.as_ref();
+    let grants = user.map(|u| u.grants.as_slice()).unwrap_or_default();
     let view = ViewContext::read(state, &query.view, lang).await?;
-
-    let found = store.search_units(&q).await?;
-    page.more_units = found.len() >= SEARCH_LIMIT;
-    page.units = found
+    // Only units the viewer may read are searched: everything when the dashboard is open or
+    // for an administrator, else the units under the viewer's own.
+    let admin = grants.iter().any(|g| g.role == Role::Admin);
+    let scopes: Option<Vec<String>> =
+        (!public && !admin).then(|| grants.iter().filter_map(|g| g.unit_code.clone()).collect());
+    let found = store
+        .search_units(&q, view.as_of, scopes.as_deref(), UNITS_SHOWN + 1)
+        .await?;
+    let readable: Vec<_> = found
         .into_iter()
-        .filter(|f| may_read(&f.lineage.iter().map(String::as_str).collect::<Vec<_>>()))
+        .filter(|f| {
+            state
+                .access_to(viewer, &f.unit.name, f.lineage.clone(), public)
+                .allows(Action::ReadSummary)
+        })
+        .collect();
+    page.more_units = readable.len() > UNITS_SHOWN;
+    page.units = readable
+        .into_iter()
+        .take(UNITS_SHOWN)
         .map(|f| UnitHit {
             href: view.link(&format!("/units/{}", f.unit.code), &[]),
             kind: f.unit.kind.label(lang),
@@ -127,19 +138,18 @@ async fn build(
         })
         .collect();
 
-    // An indicator opens across the home unit's units, or the viewer's own unit.
+    // An indicator opens across the home unit's units when the viewer may read them, else on
+    // the viewer's own unit (which its grant lets it read).
     let home = home_unit(state).await?;
-    let mut scope = None;
-    for code in std::iter::once(home).chain(grants.iter().filter_map(|g| g.unit_code.clone())) {
-        if state
-            .access(viewer, &code)
-            .await?
-            .allows(Action::ReadSummary)
-        {
-            scope = Some(code);
-            break;
-        }
-    }
+    let scope = if state
+        .access(viewer, &home)
+        .await?
+        .allows(Action::ReadSummary)
+    {
+        Some(home)
+    } else {
+        grants.iter().find_map(|g| g.unit_code.clone())
+    };
     page.indicators = view
         .rules
         .indicators

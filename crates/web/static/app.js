@@ -57,28 +57,27 @@
   function liveEntry(form) {
     var msg = form.dataset;
     var today = msg.today || "";
+    // Script checks each field with the page's own messages; without script the browser's
+    // checks (such as no date after today) still apply.
+    form.noValidate = true;
 
     function rowOf(el) {
       return el.closest("div.indicator");
     }
+    // Marks the fields a problem is about: the date for a date problem, else the figure.
     function showError(row, text) {
       var p = row.querySelector("p.field-error");
-      var inputs = row.querySelectorAll("input[data-check], select");
-      if (text) {
-        p.textContent = text;
-        p.hidden = false;
-        inputs.forEach(function (i) {
-          if (i.dataset.check !== "date" || text === msg.msgFuture || text === msg.msgDate) {
-            i.setAttribute("aria-invalid", "true");
-          }
-        });
-      } else {
-        p.textContent = "";
-        p.hidden = true;
-        inputs.forEach(function (i) {
+      var aboutDate = text === msg.msgFuture || text === msg.msgDate;
+      row.querySelectorAll("input[data-check], select").forEach(function (i) {
+        var isDate = i.dataset.check === "date";
+        if (text && isDate === aboutDate) {
+          i.setAttribute("aria-invalid", "true");
+        } else {
           i.removeAttribute("aria-invalid");
-        });
-      }
+        }
+      });
+      p.textContent = text || "";
+      p.hidden = !text;
     }
     function value(row, prefix) {
       var el = row.querySelector("[name^='" + prefix + ".']");
@@ -95,18 +94,18 @@
       var filled = v !== "" || n !== "" || m !== "";
       if (!filled) return "";
       if (measure === "ratio") {
-        var whole = /^\d{1,3}([. ]\d{3})+$|^\d+$/;
+        var whole = /^\d{1,3}([., ]\d{3})+$|^\d+$/;
         if ((n !== "" && !whole.test(n)) || (m !== "" && !whole.test(m))) return msg.msgWhole;
         if (n === "" || m === "") return msg.msgPair;
-        var num = Number(n.replace(/[. ]/g, ""));
-        var den = Number(m.replace(/[. ]/g, ""));
+        var num = Number(n.replace(/[., ]/g, ""));
+        var den = Number(m.replace(/[., ]/g, ""));
         if (den <= 0 || num > den) return msg.msgRatio;
       } else if (measure !== "yes_no") {
         var text = v.replace(/%$/, "").trim();
         if (!/^-?\d+([.,]\d{1,3})?$/.test(text)) return msg.msgNumber;
         var x = Number(text.replace(",", "."));
         if (measure === "percent" && (x < 0 || x > 100)) return msg.msgPercent;
-        if (x < 0) return msg.msgWhole;
+        if (x < 0) return msg.msgNegative;
       }
       if (d === "") return msg.msgDate;
       if (today && d > today) return msg.msgFuture;
@@ -146,8 +145,11 @@
       })
         .then(function (response) {
           var type = response.headers.get("content-type") || "";
-          if (type.indexOf("application/json") < 0) throw new Error(String(response.status));
-          return response.json();
+          if (type.indexOf("application/json") >= 0) return response.json();
+          // A refusal (signed out, no longer allowed) comes as a page: show what it says.
+          return response.text().then(function (html) {
+            throw new Error(messageOf(html) || msg.msgFailed);
+          });
         })
         .then(function (answer) {
           status.innerHTML = "";
@@ -174,7 +176,8 @@
             Object.keys(answer.row_errors).forEach(function (code) {
               var row = document.getElementById("row-" + code);
               var li = document.createElement("li");
-              li.textContent = code + ": " + answer.row_errors[code];
+              var text = answer.row_errors[code];
+              li.textContent = text.indexOf(code) === 0 ? text : code + ": " + text;
               list.appendChild(li);
               if (row) {
                 showError(row, answer.row_errors[code]);
@@ -189,10 +192,12 @@
             }
           }
         })
-        .catch(function () {
+        .catch(function (problem) {
           status.innerHTML = "";
           errors.textContent = "";
-          errors.appendChild(flash("error", msg.msgFailed));
+          var text = problem instanceof TypeError ? msg.msgFailed : problem.message || msg.msgFailed;
+          errors.appendChild(flash("error", text));
+          errors.scrollIntoView({ block: "nearest" });
         })
         .then(function () {
           saving = false;
@@ -218,6 +223,13 @@
     }
   }
 
+  // The message of an error page the server answered with.
+  function messageOf(html) {
+    var page = new DOMParser().parseFromString(html, "text/html");
+    var message = page.querySelector("p.message");
+    return message ? message.textContent : "";
+  }
+
   function flash(kind, text) {
     var p = document.createElement("p");
     p.className = "flash " + kind;
@@ -230,13 +242,28 @@
     var bar = form.querySelector("progress");
     var percent = form.querySelector(".upload-percent");
     var error = form.querySelector(".upload-error");
+    var button = form.querySelector("button[type=submit]");
+    var file = form.querySelector("input[type=file]");
+    var limit = Number(form.dataset.maxBytes || 0);
+    function fail(text) {
+      error.textContent = text;
+      error.hidden = false;
+      box.hidden = true;
+      button.disabled = false;
+    }
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
+      if (button.disabled) return;
+      if (limit && file && file.files.length && file.files[0].size > limit) {
+        fail(form.dataset.tooLarge);
+        return;
+      }
       var xhr = new XMLHttpRequest();
       xhr.open("POST", form.action);
       error.hidden = true;
       box.hidden = false;
       bar.value = 0;
+      button.disabled = true;
       xhr.upload.addEventListener("progress", function (e) {
         if (!e.lengthComputable) return;
         var p = Math.round((e.loaded * 100) / e.total);
@@ -248,17 +275,10 @@
           location.href = xhr.responseURL || location.href;
           return;
         }
-        // The server answers a refusal with a page; show its message here.
-        var page = new DOMParser().parseFromString(xhr.responseText, "text/html");
-        var message = page.querySelector("p.message");
-        error.textContent = message ? message.textContent : form.dataset.failed;
-        error.hidden = false;
-        box.hidden = true;
+        fail(messageOf(xhr.responseText) || form.dataset.failed);
       });
       xhr.addEventListener("error", function () {
-        error.textContent = form.dataset.failed;
-        error.hidden = false;
-        box.hidden = true;
+        fail(form.dataset.failed);
       });
       xhr.send(new FormData(form));
     });

@@ -27,6 +27,7 @@ storage_tests!(
     the_review_shows_what_changed,
     error_pages_for_every_view,
     assets_are_compressed_and_cached,
+    sign_in_and_account_pages_label_every_field,
 );
 
 async fn page(addr: SocketAddr, path: &str) -> Html {
@@ -182,13 +183,21 @@ async fn the_overview_sorts_filters_and_ranks(store: &Store) {
     );
     let doc = page(addr, "/units/14833?as_of=2022-12-31").await;
     assert_eq!(select(&doc, ".ready-banner .badge.ready").len(), 1);
+    // Readiness is about every indicator: one group's view does not claim it.
+    let doc = page(addr, "/units/382?as_of=2022-10-31&group=the-che").await;
+    assert!(select(&doc, "table.children tbody tr[data-ready]").is_empty());
+    assert!(select(&doc, "#unit-counts [data-count=ready]").is_empty());
 
     for bad in ["sort=colour", "dir=up", "kind=tinh"] {
         let (status, _) = get(addr, &format!("/units/382?{bad}")).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
     }
-    let (status, _) = get(addr, "/units/382?group=no-such-group").await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, html) = get(addr, "/units/382?group=no-such-group").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        text(&select(&Html::parse_document(&html), "p.message")[0]).contains("chinh-quyen"),
+        "the message lists the groups there are"
+    );
 }
 
 async fn the_overview_replays_the_year(store: &Store) {
@@ -289,23 +298,25 @@ async fn a_ward_lists_what_is_missing_first(store: &Store) {
         "{href}"
     );
 
-    // Each indicator: a trend line with a text alternative, and the latest figure's date.
+    // Each indicator: how its status went over the year (the public may not read past figures),
+    // and the latest figure's date.
     let doc = page(addr, "/units/14833?as_of=2022-10-31").await;
     let rows = select(&doc, "table.indicators tbody tr");
     assert_eq!(rows.len(), 31);
-    assert_eq!(select(&doc, "table.indicators svg.spark").len(), 31);
+    assert_eq!(select(&doc, "table.indicators svg.status-strip").len(), 31);
     let fibre = rows
         .iter()
         .find(|r| r.value().attr("data-indicator") == Some("HT-03"))
         .unwrap();
-    let spark = fibre
-        .select(&scraper::Selector::parse("svg.spark").unwrap())
+    let strip = fibre
+        .select(&scraper::Selector::parse("svg.status-strip").unwrap())
         .next()
         .unwrap();
-    let label = spark.value().attr("aria-label").unwrap();
+    let label = strip.value().attr("aria-label").unwrap();
+    assert!(label.contains("Đang triển khai từ"), "{label}");
     assert!(
-        label.contains("72%") && label.contains("30/09/2022"),
-        "{label}"
+        !label.contains("72%"),
+        "no figure in the public's trend: {label}"
     );
     assert_eq!(text_in(fibre, ".observed-on"), "30/09/2022");
     assert_eq!(
@@ -316,6 +327,16 @@ async fn a_ward_lists_what_is_missing_first(store: &Store) {
             .value()
             .attr("href"),
         Some("/units/14833/indicators/HT-03?as_of=2022-10-31")
+    );
+    // Those who may read the figures see their trend line.
+    let (_, html) = get_with(&officer, addr, "/units/14833?as_of=2022-10-31").await;
+    let officers = Html::parse_document(&html);
+    assert!(select(&officers, "table.indicators svg.status-strip").is_empty());
+    let spark = &select(&officers, "tr[data-indicator=HT-03] svg.spark")[0];
+    let label = spark.value().attr("aria-label").unwrap();
+    assert!(
+        label.contains("72%") && label.contains("30/09/2022"),
+        "{label}"
     );
     // A ward's own year.
     assert_eq!(select(&doc, "section.chart svg circle").len(), 10);
@@ -393,7 +414,7 @@ async fn a_wards_own_indicator_page_shows_more_to_those_who_may_read(store: &Sto
         "◐ Đang triển khai"
     );
     assert!(text(&select(&doc, "section.standing .reason")[0]).contains("31/12/2022"));
-    assert_eq!(select(&doc, "section.standing svg.spark").len(), 1);
+    assert_eq!(select(&doc, "section.standing svg.status-strip").len(), 1);
     assert!(select(&doc, "table.history").is_empty());
     assert!(select(&doc, "table.audit").is_empty());
     assert!(select(&doc, "table.across").is_empty());
@@ -404,6 +425,31 @@ async fn a_wards_own_indicator_page_shows_more_to_those_who_may_read(store: &Sto
     assert_eq!(status, StatusCode::OK);
     let doc = Html::parse_document(&html);
     assert!(select(&doc, "table.history tbody tr").len() >= 2);
+    assert!(select(&doc, "section.standing svg.status-strip").is_empty());
+    assert_eq!(
+        select(&doc, "section.standing svg.spark circle").len(),
+        select(&doc, "table.history tbody tr").len()
+    );
+    // Replaying a date shows the figures known on it, and says how many came later.
+    let (_, html) = get_with(
+        &officer,
+        addr,
+        "/units/14833/indicators/HT-03?as_of=2022-06-30",
+    )
+    .await;
+    let june = Html::parse_document(&html);
+    let dates: Vec<String> = select(&june, "table.history tbody tr td:first-child")
+        .iter()
+        .map(text)
+        .collect();
+    assert!(!dates.is_empty());
+    let iso = |dmy: &str| format!("{}-{}-{}", &dmy[6..10], &dmy[3..5], &dmy[0..2]);
+    assert!(
+        dates.iter().all(|d| iso(d).as_str() <= "2022-06-30"),
+        "{dates:?}"
+    );
+    let later = text(&select(&june, "section[aria-labelledby=figures-h] p.hint")[0]);
+    assert!(later.contains("sau ngày đang xem"), "{later}");
     assert!(!select(&doc, "table.audit").is_empty());
     assert_eq!(select(&doc, "form.evidence-form progress").len(), 1);
     assert!(select(&doc, "form.evidence-form label[for=ev-file]").len() == 1);
@@ -652,6 +698,7 @@ async fn english_pages_have_no_vietnamese_left(store: &Store) {
         "/units/14833/entry?lang=en",
         "/units/00000?lang=en",
         "/login?lang=en",
+        "/account?lang=en",
     ] {
         let (_, html) = get_with(&officer, addr, path).await;
         let doc = Html::parse_document(&html);
@@ -989,4 +1036,64 @@ async fn assets_are_compressed_and_cached(store: &Store) {
         script,
         format!("/static/app.js?v={}", tiendo_web::ASSET_VERSION)
     );
+}
+
+/// Every field of every form on a page has a label that names it.
+fn assert_labelled(doc: &Html, page: &str) {
+    for field in select(
+        doc,
+        "main input:not([type=hidden]), main select, main textarea",
+    ) {
+        let id = field
+            .value()
+            .attr("id")
+            .unwrap_or_else(|| panic!("{page}: a field without an id: {}", field.html()));
+        let labels = select(doc, &format!("label[for=\"{id}\"]"));
+        assert_eq!(labels.len(), 1, "{page}: #{id} has one label");
+        assert!(
+            !text(&labels[0]).is_empty(),
+            "{page}: #{id}'s label says something"
+        );
+    }
+}
+
+async fn sign_in_and_account_pages_label_every_field(store: &Store) {
+    let addr = start(store).await;
+    let doc = page(addr, "/login?next=/units/14833/entry").await;
+    assert_labelled(&doc, "/login");
+    assert_eq!(
+        select_attr(&doc.html(), "input[name=next]", "value").as_deref(),
+        Some("/units/14833/entry")
+    );
+    for path in [
+        "/units/382",
+        "/units/382/matrix",
+        "/units/382/indicators/HT-03",
+        "/search?q=son",
+    ] {
+        assert_labelled(&page(addr, path).await, path);
+    }
+    let (officer, _) = sign_in_page(addr, "bacson", "/units/14833").await;
+    for path in [
+        "/account",
+        "/units/14833",
+        "/units/14833/entry",
+        "/units/14833/indicators/HT-03",
+    ] {
+        let (status, html) = get_with(&officer, addr, path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert_labelled(&Html::parse_document(&html), path);
+    }
+    let (_, html) = get_with(&officer, addr, "/account").await;
+    let doc = Html::parse_document(&html);
+    assert!(text(&select(&doc, "h1")[0]).contains("bacson"));
+    let roles: Vec<String> = select(&doc, "section ul li").iter().map(text).collect();
+    assert_eq!(roles, ["Cán bộ nhập liệu — 14833"]);
+    // The header: a way to skip to the content, the search box and the switch on every page.
+    assert_eq!(select(&doc, "a.skip[href='#main']").len(), 1);
+    assert_eq!(
+        select(&doc, "header form.search label[for=site-q]").len(),
+        1
+    );
+    assert_eq!(select(&doc, "header form.lang-switch button").len(), 1);
 }
