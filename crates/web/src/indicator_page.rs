@@ -58,6 +58,8 @@ struct OwnStanding {
     value: String,
     observed_on: String,
     trend: String,
+    /// The statuses over time in words, when the trend shows statuses rather than figures.
+    trend_caption: String,
 }
 
 /// The figures behind the standing, for those who may read the data.
@@ -205,26 +207,29 @@ async fn build(
     let own = match &own_row {
         None => None,
         Some(s) => {
-            let trend = if s.status == Status::NotApplicable {
-                String::new()
-            } else {
-                match &recorded {
-                    Some(history) => {
-                        let known: Vec<_> = history
-                            .iter()
-                            .map(|r| r.observation.clone())
-                            .filter(|o| o.observed_on <= view.as_of)
-                            .collect();
-                        crate::pages::trend_line(&ind, &known, &view)
-                    }
-                    None => {
-                        let spans = store
-                            .unit_status_history(code, &view.framework, view.as_of)
-                            .await?
-                            .remove(&ind.code)
-                            .unwrap_or_default();
-                        crate::pages::status_strip(&ind, &spans, &view)
-                    }
+            // The trend, and (when it shows statuses) the same in words, since the colours
+            // alone would not say it.
+            let (trend, trend_caption) = match &recorded {
+                _ if s.status == Status::NotApplicable => (String::new(), String::new()),
+                Some(history) => {
+                    let known: Vec<_> = history
+                        .iter()
+                        .map(|r| r.observation.clone())
+                        .filter(|o| o.observed_on <= view.as_of)
+                        .collect();
+                    (crate::pages::trend_line(&ind, &known, &view), String::new())
+                }
+                None => {
+                    let spans = store
+                        .unit_status_history(code, &view.framework, view.as_of)
+                        .await?
+                        .remove(&ind.code)
+                        .unwrap_or_default();
+                    let changes = crate::pages::status_changes(&spans, &view);
+                    (
+                        crate::pages::status_strip(&ind, &spans, &view),
+                        crate::pages::describe_changes(&changes, lang),
+                    )
                 }
             };
             Some(OwnStanding {
@@ -239,6 +244,7 @@ async fn build(
                     .map(|o| o.observed_on.dmy())
                     .unwrap_or_default(),
                 trend,
+                trend_caption,
             })
         }
     };

@@ -510,28 +510,13 @@ pub(crate) fn status_strip(
     spans: &[tiendo_storage::StatusSpan],
     view: &ViewContext,
 ) -> String {
-    let lang = view.lang;
-    let changes: Vec<(Date, Status)> = spans
-        .iter()
-        .filter(|s| s.until > view.rules.period_start)
-        .map(|s| (s.from.max(view.rules.period_start), s.status))
-        .collect();
-    let described: Vec<String> = changes
-        .iter()
-        .map(|(from, status)| {
-            format!(
-                "{} {} {}",
-                status.label(lang),
-                lang.pick("từ", "from"),
-                from.dmy()
-            )
-        })
-        .collect();
+    let changes = status_changes(spans, view);
     let label = format!(
         "{} {}: {}",
-        lang.pick("Trạng thái theo thời gian của", "Status over time of"),
+        view.lang
+            .pick("Trạng thái theo thời gian của", "Status over time of"),
         indicator.code,
-        described.join(", ")
+        describe_changes(&changes, view.lang)
     );
     StatusStrip {
         changes: &changes,
@@ -541,6 +526,34 @@ pub(crate) fn status_strip(
         label: &label,
     }
     .render()
+}
+
+/// The statuses of the framework's period, each with the day it began (clipped to the period).
+pub(crate) fn status_changes(
+    spans: &[tiendo_storage::StatusSpan],
+    view: &ViewContext,
+) -> Vec<(Date, Status)> {
+    spans
+        .iter()
+        .filter(|s| s.until > view.rules.period_start)
+        .map(|s| (s.from.max(view.rules.period_start), s.status))
+        .collect()
+}
+
+/// "Chưa có số liệu từ 01/01/2022, Hoàn thành từ 15/01/2022".
+pub(crate) fn describe_changes(changes: &[(Date, Status)], lang: Lang) -> String {
+    changes
+        .iter()
+        .map(|(from, status)| {
+            format!(
+                "{} {} {}",
+                status.label(lang),
+                lang.pick("từ", "from"),
+                from.dmy()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A sort key of the overview's table of units.

@@ -10,6 +10,14 @@
     });
   });
 
+  // On a narrow screen the months scroll sideways: bring the month in view into sight.
+  document.querySelectorAll("nav.replay .months").forEach(function (months) {
+    var current = months.querySelector("a[aria-current]");
+    if (current && months.scrollWidth > months.clientWidth) {
+      months.scrollLeft = current.offsetLeft - months.offsetLeft - months.clientWidth / 2 + current.offsetWidth / 2;
+    }
+  });
+
   // Replay: step through the months of the period, one every 1.5 seconds.
   document.querySelectorAll("nav.replay").forEach(function (nav) {
     var button = nav.querySelector("button.play");

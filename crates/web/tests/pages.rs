@@ -415,6 +415,12 @@ async fn a_wards_own_indicator_page_shows_more_to_those_who_may_read(store: &Sto
     );
     assert!(text(&select(&doc, "section.standing .reason")[0]).contains("31/12/2022"));
     assert_eq!(select(&doc, "section.standing svg.status-strip").len(), 1);
+    let changes = text(&select(&doc, "section.standing p.status-changes")[0]);
+    assert!(
+        changes.starts_with("Chưa có số liệu từ 01/01/2022")
+            && changes.contains("Đang triển khai từ"),
+        "the statuses over time in words too: {changes}"
+    );
     assert!(select(&doc, "table.history").is_empty());
     assert!(select(&doc, "table.audit").is_empty());
     assert!(select(&doc, "table.across").is_empty());
