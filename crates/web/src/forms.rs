@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Router};
 use serde::Deserialize;
@@ -72,8 +72,7 @@ fn checked_form(
 }
 
 fn html<T: Template>(status: StatusCode, page: &T, lang: Lang) -> Result<Response, PageError> {
-    let body = page.render().map_err(|e| PageError(e.into(), lang))?;
-    Ok((status, [(header::CACHE_CONTROL, "no-store")], Html(body)).into_response())
+    crate::pages::render(status, page, lang, crate::pages::UNCACHED)
 }
 
 #[derive(Template)]
@@ -477,12 +476,9 @@ struct EntryRowState {
 
 #[derive(serde::Serialize)]
 struct EntryCounts {
-    applicable: u32,
-    achieved: u32,
-    in_progress: u32,
-    not_achieved: u32,
-    no_data: u32,
-    not_applicable: u32,
+    #[serde(flatten)]
+    counts: crate::api::CountsInfo,
+    /// As the page shows it, e.g. `87,1%`.
     completion: String,
 }
 
@@ -680,12 +676,7 @@ async fn entry_submit(
                         })
                         .collect(),
                     counts: Some(EntryCounts {
-                        applicable: c.applicable,
-                        achieved: c.achieved,
-                        in_progress: c.in_progress,
-                        not_achieved: c.not_achieved,
-                        no_data: c.no_data,
-                        not_applicable: c.not_applicable,
+                        counts: c.into(),
                         completion: page.counts.completion,
                     }),
                 };

@@ -10,8 +10,8 @@ use std::cmp::Ordering;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::get;
 use tiendo_domain::access::Action;
 use tiendo_domain::{Comparator, Counts, Lang, Status, Target, text};
@@ -20,8 +20,8 @@ use tiendo_storage::{AuditEntry, EvidenceItem, UnitStanding};
 use crate::auth::Viewer;
 use crate::charts::Strip;
 use crate::pages::{
-    CountsView, Crumb, PageError, TimeNav, ViewContext, crumbs, plotted, status_icon, target_value,
-    value_range,
+    CountsView, Crumb, PageError, TimeNav, UNCACHED, ViewContext, crumbs, plotted, render,
+    status_icon, target_value, value_range,
 };
 use crate::query::ViewParams;
 use crate::{AppError, AppState};
@@ -146,12 +146,7 @@ async fn indicator_page(
     let page = build(&state, &viewer, &code, &indicator, &params, lang)
         .await
         .map_err(|e| PageError(e, lang))?;
-    let html = page.render().map_err(|e| PageError(e.into(), lang))?;
-    let mut response = Html(html).into_response();
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(response)
+    render(StatusCode::OK, &page, lang, UNCACHED)
 }
 
 async fn build(
@@ -198,6 +193,12 @@ async fn build(
             })
             .unwrap_or_else(|| "–".into())
     };
+    let dated = |s: &UnitStanding| {
+        s.latest
+            .as_ref()
+            .map(|o| o.observed_on.dmy())
+            .unwrap_or_default()
+    };
 
     // Every figure, for those who may read them; the standing's trend is drawn from them.
     let recorded = match &own_row {
@@ -238,11 +239,7 @@ async fn build(
                 icon: status_icon(s.status),
                 reason: s.reason.get(lang).to_string(),
                 value: describe(s),
-                observed_on: s
-                    .latest
-                    .as_ref()
-                    .map(|o| o.observed_on.dmy())
-                    .unwrap_or_default(),
+                observed_on: dated(s),
                 trend,
                 trend_caption,
             })
@@ -376,11 +373,7 @@ async fn build(
                     name: s.unit.name.clone(),
                     parent: s.parent_name.clone().unwrap_or_default(),
                     value: describe(s),
-                    observed_on: s
-                        .latest
-                        .as_ref()
-                        .map(|o| o.observed_on.dmy())
-                        .unwrap_or_default(),
+                    observed_on: dated(s),
                     status: s.status.code(),
                     status_label: s.status.label(lang),
                     icon: status_icon(s.status),

@@ -5,15 +5,17 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
 use tiendo_domain::access::Action;
 use tiendo_domain::{Counts, Lang, Status};
 
 use crate::auth::Viewer;
-use crate::pages::{Crumb, PageError, TimeNav, ViewContext, crumbs, percent, status_icon};
+use crate::pages::{
+    Crumb, FRESH, PageError, TimeNav, ViewContext, crumbs, percent, render, status_icon,
+};
 use crate::query::ViewParams;
 use crate::{AppError, AppState};
 
@@ -96,12 +98,7 @@ async fn matrix_page(
     let page = build(&state, &viewer, &code, &query, lang)
         .await
         .map_err(|e| PageError(e, lang))?;
-    let html = page.render().map_err(|e| PageError(e.into(), lang))?;
-    let mut response = Html(html).into_response();
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    Ok(response)
+    render(StatusCode::OK, &page, lang, FRESH)
 }
 
 async fn build(

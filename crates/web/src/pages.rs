@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::http::{StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
@@ -56,6 +56,24 @@ async fn stylesheet() -> impl IntoResponse {
 
 async fn script() -> impl IntoResponse {
     asset("text/javascript; charset=utf-8", SCRIPT)
+}
+
+/// Pages that change with every figure entered and may hold what only the viewer may see:
+/// revalidated every time, kept by no shared cache.
+pub(crate) const FRESH: &str = "private, no-cache";
+/// Pages with figures' history, forms and secrets: kept nowhere.
+pub(crate) const UNCACHED: &str = "no-store";
+
+/// A page rendered in the reader's language (or, if the template fails, the error page), with
+/// its status and how it may be cached.
+pub(crate) fn render<T: Template>(
+    status: StatusCode,
+    page: &T,
+    lang: Lang,
+    cache: &'static str,
+) -> Result<Response, PageError> {
+    let body = page.render().map_err(|e| PageError(e.into(), lang))?;
+    Ok((status, [(header::CACHE_CONTROL, cache)], Html(body)).into_response())
 }
 
 /// An error shown as a page in the reader's language.
@@ -757,13 +775,7 @@ async fn unit_page(
     let page = build_unit_page(&state, &viewer, &code, &query, lang)
         .await
         .map_err(|e| PageError(e, lang))?;
-    let html = page.render().map_err(|e| PageError(e.into(), lang))?;
-    let mut response = Html(html).into_response();
-    // Pages change with every figure entered: never serve a stale one.
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    Ok(response)
+    render(StatusCode::OK, &page, lang, FRESH)
 }
 
 async fn build_unit_page(

@@ -5,8 +5,8 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
 use tiendo_domain::access::{Action, Role};
@@ -14,7 +14,7 @@ use tiendo_domain::{Lang, text};
 use unicode_normalization::UnicodeNormalization;
 
 use crate::auth::Viewer;
-use crate::pages::{PageError, ViewContext, home_unit};
+use crate::pages::{FRESH, PageError, ViewContext, home_unit, render};
 use crate::query::ViewParams;
 use crate::{AppError, AppState};
 
@@ -71,12 +71,7 @@ async fn search_page(
     let page = build(&state, &viewer, &query, lang)
         .await
         .map_err(|e| PageError(e, lang))?;
-    let html = page.render().map_err(|e| PageError(e.into(), lang))?;
-    let mut response = Html(html).into_response();
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    Ok(response)
+    render(StatusCode::OK, &page, lang, FRESH)
 }
 
 async fn build(

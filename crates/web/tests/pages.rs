@@ -1023,7 +1023,11 @@ async fn assets_are_compressed_and_cached(store: &Store) {
         .await
         .unwrap();
     assert_eq!(r.headers()["content-encoding"], "gzip");
-    assert_eq!(r.headers()["cache-control"], "no-cache");
+    assert_eq!(
+        r.headers()["cache-control"],
+        "private, no-cache",
+        "revalidated, and never kept by a shared cache"
+    );
     let compressed = r.bytes().await.unwrap().len();
     let (_, plain) = get(addr, "/units/382").await;
     assert!(
