@@ -423,3 +423,50 @@ async fn a_matrix_cell_opens_the_units_indicator() {
         "{path}"
     );
 }
+
+/// The keyboard alone: the first Tab reaches "skip to the content", a sort header opens with
+/// Enter, and focus is always shown.
+#[tokio::test]
+async fn the_pages_work_from_the_keyboard() {
+    let Some(mut b) = browser("keyboard", Screen::Desktop).await else {
+        return;
+    };
+    let client = b.client.clone();
+    let press = |key: fantoccini::key::Key| {
+        let client = client.clone();
+        async move {
+            client
+                .active_element()
+                .await
+                .unwrap()
+                .send_keys(&char::from(key).to_string())
+                .await
+                .unwrap();
+        }
+    };
+    b.open("/units/382").await;
+    press(fantoccini::key::Key::Tab).await;
+    assert_eq!(
+        b.script("return document.activeElement.className").await,
+        "skip"
+    );
+    b.shot("skip-link-focused").await;
+    // Focus is drawn: the focused link has an outline.
+    let outline = b
+        .script("return getComputedStyle(document.activeElement).outlineStyle")
+        .await;
+    assert_ne!(outline, "none", "focus is visible");
+    press(fantoccini::key::Key::Enter).await;
+    assert_eq!(b.script("return location.hash").await, "#main");
+
+    // Sort the units by name from the keyboard.
+    b.script(
+        "document.querySelector('table.children thead th:nth-child(2) a').focus(); return null",
+    )
+    .await;
+    press(fantoccini::key::Key::Enter).await;
+    b.find("table.children thead th[aria-sort=ascending]").await;
+    b.shot("sorted-by-name").await;
+    let first = b.text("table.children tbody tr th a").await;
+    assert_eq!(first, "Phường Bắc Sơn");
+}
