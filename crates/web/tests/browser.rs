@@ -18,22 +18,56 @@ use tiendo_storage::testing::TestDb;
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
 
-/// A browser session with its own ChromeDriver, ended when dropped.
+/// A browser on the demo server, for one test.
 struct Browser {
     client: Client,
-    driver: Child,
     name: &'static str,
     shots: u32,
     addr: SocketAddr,
-    _db: TestDb,
-    _profile: PathBuf,
 }
 
-impl Drop for Browser {
-    fn drop(&mut self) {
+/// What a test's browser runs on, ended after the test whatever its outcome.
+struct Session {
+    driver: Child,
+    profile: PathBuf,
+    db: TestDb,
+}
+
+impl Session {
+    /// Closes the browser (ChromeDriver then quits Chromium), stops ChromeDriver and removes
+    /// the profile and the database: no Chromium outlives its test.
+    async fn end(mut self, client: Client) {
+        let _ = client.close().await;
         let _ = self.driver.kill();
         let _ = self.driver.wait();
-        let _ = std::fs::remove_dir_all(&self._profile);
+        // Should the session have been lost, nothing else uses this profile.
+        let _ = Command::new("pkill")
+            .arg("-f")
+            .arg(format!("user-data-dir={}", self.profile.display()))
+            .status();
+        let _ = std::fs::remove_dir_all(&self.profile);
+        self.db.finish().await;
+    }
+}
+
+/// Runs `test` with a browser on the demo, then ends the browser whatever happened (a failed
+/// test included) and reports the test's outcome.
+async fn in_browser<F, Fut>(name: &'static str, screen: Screen, test: F)
+where
+    F: FnOnce(Browser) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let Some((browser, session)) = browser(name, screen).await else {
+        return;
+    };
+    let client = browser.client.clone();
+    let outcome = tokio::spawn(test(browser)).await;
+    session.end(client).await;
+    if let Err(failure) = outcome {
+        match failure.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            Err(other) => panic!("{other}"),
+        }
     }
 }
 
@@ -60,7 +94,7 @@ enum Screen {
 
 /// Starts the demo server and a browser for the test called `name`, or `None` (after saying
 /// why) when ChromeDriver is not installed and this is not CI.
-async fn browser(name: &'static str, screen: Screen) -> Option<Browser> {
+async fn browser(name: &'static str, screen: Screen) -> Option<(Browser, Session)> {
     let driver_path = std::env::var("TIENDO_CHROMEDRIVER").unwrap_or_else(|_| CHROMEDRIVER.into());
     let chromium = std::env::var("TIENDO_CHROMIUM").unwrap_or_else(|_| CHROMIUM.into());
     if !Path::new(&driver_path).exists() || !Path::new(&chromium).exists() {
@@ -125,15 +159,19 @@ async fn browser(name: &'static str, screen: Screen) -> Option<Browser> {
         }
     };
     std::fs::create_dir_all(screenshot_dir()).unwrap();
-    Some(Browser {
-        client,
-        driver,
-        name,
-        shots: 0,
-        addr,
-        _db: db,
-        _profile: profile,
-    })
+    Some((
+        Browser {
+            client,
+            name,
+            shots: 0,
+            addr,
+        },
+        Session {
+            driver,
+            profile,
+            db,
+        },
+    ))
 }
 
 impl Browser {
@@ -220,253 +258,253 @@ impl Browser {
 /// row turns achieved in place, the ward's count goes from 26 to 27, and the ward page agrees.
 #[tokio::test]
 async fn an_officer_completes_an_indicator_and_the_count_moves() {
-    let Some(mut b) = browser("officer", Screen::Desktop).await else {
-        return;
-    };
-    b.sign_in("bacson", "/units/14833/entry").await;
-    assert_eq!(b.text("#unit-counts [data-count=achieved]").await, "26");
-    assert_eq!(
-        b.find("#row-HT-03")
-            .await
-            .attr("data-status")
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("in_progress")
-    );
+    in_browser("officer", Screen::Desktop, |mut b| async move {
+        b.sign_in("bacson", "/units/14833/entry").await;
+        assert_eq!(b.text("#unit-counts [data-count=achieved]").await, "26");
+        assert_eq!(
+            b.find("#row-HT-03")
+                .await
+                .attr("data-status")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("in_progress")
+        );
 
-    // A mistake is shown beside its field as soon as it is made, in Vietnamese.
-    b.type_into("#v-NT-04", "130").await;
-    b.click("#note-NT-04").await;
-    let error = b.find("#err-NT-04").await;
-    assert!(error.is_displayed().await.unwrap());
-    assert!(error.text().await.unwrap().contains("từ 0 đến 100"));
-    b.shot("inline-error").await;
-    b.type_into("#v-NT-04", "").await;
-    b.click("#note-NT-04").await;
+        // A mistake is shown beside its field as soon as it is made, in Vietnamese.
+        b.type_into("#v-NT-04", "130").await;
+        b.click("#note-NT-04").await;
+        let error = b.find("#err-NT-04").await;
+        assert!(error.is_displayed().await.unwrap());
+        assert!(error.text().await.unwrap().contains("từ 0 đến 100"));
+        b.shot("inline-error").await;
+        b.type_into("#v-NT-04", "").await;
+        b.click("#note-NT-04").await;
 
-    b.type_into("#n-HT-03", "1800").await;
-    b.type_into("#m-HT-03", "2146").await;
-    b.type_into("#note-HT-03", "Theo báo cáo của VNPT").await;
-    b.click(".sticky-save button[type=submit]").await;
-    b.wait_for_text("#unit-counts [data-count=achieved]", "27")
-        .await;
-    b.shot("saved").await;
-    let row = b.find("#row-HT-03").await;
-    assert_eq!(
-        row.attr("data-status").await.unwrap().as_deref(),
-        Some("achieved")
-    );
-    assert!(b.text("#row-HT-03 .chip").await.contains("Hoàn thành"));
-    assert!(b.text("#row-HT-03 .figure").await.contains("83,9%"));
-    assert!(b.text("#entry-status").await.contains("Đã lưu 1 số liệu"));
-    assert_eq!(
-        b.script("return location.pathname").await,
-        "/units/14833/entry",
-        "the form stayed"
-    );
-    assert_eq!(
-        b.find("#n-HT-03")
-            .await
-            .prop("value")
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("")
-    );
+        b.type_into("#n-HT-03", "1800").await;
+        b.type_into("#m-HT-03", "2146").await;
+        b.type_into("#note-HT-03", "Theo báo cáo của VNPT").await;
+        b.click(".sticky-save button[type=submit]").await;
+        b.wait_for_text("#unit-counts [data-count=achieved]", "27")
+            .await;
+        b.shot("saved").await;
+        let row = b.find("#row-HT-03").await;
+        assert_eq!(
+            row.attr("data-status").await.unwrap().as_deref(),
+            Some("achieved")
+        );
+        assert!(b.text("#row-HT-03 .chip").await.contains("Hoàn thành"));
+        assert!(b.text("#row-HT-03 .figure").await.contains("83,9%"));
+        assert!(b.text("#entry-status").await.contains("Đã lưu 1 số liệu"));
+        assert_eq!(
+            b.script("return location.pathname").await,
+            "/units/14833/entry",
+            "the form stayed"
+        );
+        assert_eq!(
+            b.find("#n-HT-03")
+                .await
+                .prop("value")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("")
+        );
 
-    b.open("/units/14833").await;
-    assert_eq!(b.text("#unit-counts [data-count=achieved]").await, "27");
-    assert_eq!(b.text("#unit-counts [data-count=in_progress]").await, "3");
-    assert!(
-        b.text("tr[data-indicator=HT-03] .chip")
-            .await
-            .contains("Hoàn thành")
-    );
+        b.open("/units/14833").await;
+        assert_eq!(b.text("#unit-counts [data-count=achieved]").await, "27");
+        assert_eq!(b.text("#unit-counts [data-count=in_progress]").await, "3");
+        assert!(
+            b.text("tr[data-indicator=HT-03] .chip")
+                .await
+                .contains("Hoàn thành")
+        );
+    })
+    .await;
 }
 
 /// The city's steering committee returns one of Quảng Tiến's indicators with a reason.
 #[tokio::test]
 async fn the_steering_committee_returns_an_indicator_with_a_reason() {
-    let Some(mut b) = browser("steering", Screen::Desktop).await else {
-        return;
-    };
-    b.sign_in("samson", "/units/14842").await;
-    assert_eq!(
-        b.find("section.submission")
-            .await
-            .attr("data-state")
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("submitted")
-    );
-    b.click("details.return summary").await;
-    b.type_into("#ret-KT-01", "Cần danh sách hộ kinh doanh kèm số tài khoản")
-        .await;
-    b.shot("return-form").await;
-    b.click("details.return button[type=submit]").await;
-    b.find("section.submission[data-state=returned]").await;
-    b.shot("returned").await;
-    let returned = b.text("section.submission .flash.error").await;
-    assert!(returned.contains("KT-01"), "{returned}");
-    assert!(returned.contains("Cần danh sách hộ kinh doanh kèm số tài khoản"));
-    assert!(
-        b.text("tr[data-indicator=KT-01] .reason")
-            .await
-            .contains("Bị trả lại")
-    );
+    in_browser("steering", Screen::Desktop, |mut b| async move {
+        b.sign_in("samson", "/units/14842").await;
+        assert_eq!(
+            b.find("section.submission")
+                .await
+                .attr("data-state")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("submitted")
+        );
+        b.click("details.return summary").await;
+        b.type_into("#ret-KT-01", "Cần danh sách hộ kinh doanh kèm số tài khoản")
+            .await;
+        b.shot("return-form").await;
+        b.click("details.return button[type=submit]").await;
+        b.find("section.submission[data-state=returned]").await;
+        b.shot("returned").await;
+        let returned = b.text("section.submission .flash.error").await;
+        assert!(returned.contains("KT-01"), "{returned}");
+        assert!(returned.contains("Cần danh sách hộ kinh doanh kèm số tài khoản"));
+        assert!(
+            b.text("tr[data-indicator=KT-01] .reason")
+                .await
+                .contains("Bị trả lại")
+        );
+    })
+    .await;
 }
 
 /// Search ignores diacritics: "quang tien" finds Phường Quảng Tiến, and the result opens it.
 #[tokio::test]
 async fn search_without_diacritics_finds_the_ward() {
-    let Some(mut b) = browser("search", Screen::Desktop).await else {
-        return;
-    };
-    b.open("/units/382").await;
-    b.type_into("#site-q", "quang tien").await;
-    b.click("form.search button[type=submit]").await;
-    let first = b.find("ul.results.units li a").await;
-    assert_eq!(first.text().await.unwrap(), "Phường Quảng Tiến");
-    b.shot("results").await;
-    first.click().await.unwrap();
-    b.wait_for_text("nav.crumbs [aria-current=page]", "Phường Quảng Tiến")
-        .await;
-    b.shot("opened").await;
+    in_browser("search", Screen::Desktop, |mut b| async move {
+        b.open("/units/382").await;
+        b.type_into("#site-q", "quang tien").await;
+        b.click("form.search button[type=submit]").await;
+        let first = b.find("ul.results.units li a").await;
+        assert_eq!(first.text().await.unwrap(), "Phường Quảng Tiến");
+        b.shot("results").await;
+        first.click().await.unwrap();
+        b.wait_for_text("nav.crumbs [aria-current=page]", "Phường Quảng Tiến")
+            .await;
+        b.shot("opened").await;
+    })
+    .await;
 }
 
 /// The language switch turns every page English, and the choice is remembered.
 #[tokio::test]
 async fn switching_to_english_is_remembered() {
-    let Some(mut b) = browser("english", Screen::Desktop).await else {
-        return;
-    };
-    b.open("/units/382").await;
-    assert_eq!(b.text("#totals-h").await, "Tổng hợp");
-    b.click("form.lang-switch button").await;
-    b.wait_for_text("#totals-h", "Totals").await;
-    b.shot("english-city").await;
-    assert_eq!(b.script("return document.documentElement.lang").await, "en");
-    assert!(b.text("#children-h").await.starts_with("Units"));
-    // Another page, opened without asking for English, stays English.
-    b.open("/units/14833").await;
-    assert_eq!(b.text("#totals-h").await, "Results");
-    assert_eq!(
-        b.text("#unit-counts [data-count=completion]").await,
-        "83.9%"
-    );
-    b.click("form.lang-switch button").await;
-    b.wait_for_text("#totals-h", "Kết quả").await;
-    assert_eq!(
-        b.text("#unit-counts [data-count=completion]").await,
-        "83,9%"
-    );
+    in_browser("english", Screen::Desktop, |mut b| async move {
+        b.open("/units/382").await;
+        assert_eq!(b.text("#totals-h").await, "Tổng hợp");
+        b.click("form.lang-switch button").await;
+        b.wait_for_text("#totals-h", "Totals").await;
+        b.shot("english-city").await;
+        assert_eq!(b.script("return document.documentElement.lang").await, "en");
+        assert!(b.text("#children-h").await.starts_with("Units"));
+        // Another page, opened without asking for English, stays English.
+        b.open("/units/14833").await;
+        assert_eq!(b.text("#totals-h").await, "Results");
+        assert_eq!(
+            b.text("#unit-counts [data-count=completion]").await,
+            "83.9%"
+        );
+        b.click("form.lang-switch button").await;
+        b.wait_for_text("#totals-h", "Kết quả").await;
+        assert_eq!(
+            b.text("#unit-counts [data-count=completion]").await,
+            "83,9%"
+        );
+    })
+    .await;
 }
 
 /// On a 360-px phone the overview, a ward and the matrix fit the width: nothing but the wide
 /// tables scroll sideways, inside their own box.
 #[tokio::test]
 async fn the_overview_fits_a_phone() {
-    let Some(mut b) = browser("phone", Screen::Phone).await else {
-        return;
-    };
-    for page in [
-        "/units/382",
-        "/units/14833",
-        "/units/382/matrix",
-        "/search?q=cap+quang",
-    ] {
-        b.open(page).await;
-        let width = b.script("return window.innerWidth").await;
-        assert_eq!(width, 360, "{page}: a phone's width");
-        let overflow = b
-            .script("return document.documentElement.scrollWidth - window.innerWidth")
-            .await;
-        assert!(
-            overflow.as_i64().unwrap() <= 0,
-            "{page} is wider than the phone by {overflow} px"
+    in_browser("phone", Screen::Phone, |mut b| async move {
+        for page in [
+            "/units/382",
+            "/units/14833",
+            "/units/382/matrix",
+            "/search?q=cap+quang",
+        ] {
+            b.open(page).await;
+            let width = b.script("return window.innerWidth").await;
+            assert_eq!(width, 360, "{page}: a phone's width");
+            let overflow = b
+                .script("return document.documentElement.scrollWidth - window.innerWidth")
+                .await;
+            assert!(
+                overflow.as_i64().unwrap() <= 0,
+                "{page} is wider than the phone by {overflow} px"
+            );
+        }
+        b.open("/units/382").await;
+        // The unit list is still there to read and to open.
+        assert_eq!(
+            b.script("return document.querySelectorAll('table.children tbody tr').length")
+                .await,
+            11
         );
-    }
-    b.open("/units/382").await;
-    // The unit list is still there to read and to open.
-    assert_eq!(
-        b.script("return document.querySelectorAll('table.children tbody tr').length")
-            .await,
-        11
-    );
-    b.click("table.children tbody tr th a").await;
-    b.find("table.indicators").await;
-    b.shot("ward-on-a-phone").await;
+        b.click("table.children tbody tr th a").await;
+        b.find("table.indicators").await;
+        b.shot("ward-on-a-phone").await;
+    })
+    .await;
 }
 
 /// A matrix cell opens that unit's indicator.
 #[tokio::test]
 async fn a_matrix_cell_opens_the_units_indicator() {
-    let Some(mut b) = browser("matrix", Screen::Desktop).await else {
-        return;
-    };
-    b.open("/units/382/matrix").await;
-    let cells = b
-        .script("return document.querySelectorAll('table.matrix td.cell').length")
-        .await;
-    assert_eq!(cells, 11 * 31);
-    b.click("table.matrix tbody tr:nth-child(2) td.cell[data-status] a")
-        .await;
-    b.find("section.standing").await;
-    b.shot("cell-opened").await;
-    let path = b.script("return location.pathname").await;
-    assert!(
-        path.as_str()
-            .unwrap()
-            .starts_with("/units/14833/indicators/"),
-        "{path}"
-    );
+    in_browser("matrix", Screen::Desktop, |mut b| async move {
+        b.open("/units/382/matrix").await;
+        let cells = b
+            .script("return document.querySelectorAll('table.matrix td.cell').length")
+            .await;
+        assert_eq!(cells, 11 * 31);
+        b.click("table.matrix tbody tr:nth-child(2) td.cell[data-status] a")
+            .await;
+        b.find("section.standing").await;
+        b.shot("cell-opened").await;
+        let path = b.script("return location.pathname").await;
+        assert!(
+            path.as_str()
+                .unwrap()
+                .starts_with("/units/14833/indicators/"),
+            "{path}"
+        );
+    })
+    .await;
 }
 
 /// The keyboard alone: the first Tab reaches "skip to the content", a sort header opens with
 /// Enter, and focus is always shown.
 #[tokio::test]
 async fn the_pages_work_from_the_keyboard() {
-    let Some(mut b) = browser("keyboard", Screen::Desktop).await else {
-        return;
-    };
-    let client = b.client.clone();
-    let press = |key: fantoccini::key::Key| {
-        let client = client.clone();
-        async move {
-            client
-                .active_element()
-                .await
-                .unwrap()
-                .send_keys(&char::from(key).to_string())
-                .await
-                .unwrap();
-        }
-    };
-    b.open("/units/382").await;
-    press(fantoccini::key::Key::Tab).await;
-    assert_eq!(
-        b.script("return document.activeElement.className").await,
-        "skip"
-    );
-    b.shot("skip-link-focused").await;
-    // Focus is drawn: the focused link has an outline.
-    let outline = b
-        .script("return getComputedStyle(document.activeElement).outlineStyle")
-        .await;
-    assert_ne!(outline, "none", "focus is visible");
-    press(fantoccini::key::Key::Enter).await;
-    assert_eq!(b.script("return location.hash").await, "#main");
+    in_browser("keyboard", Screen::Desktop, |mut b| async move {
+        let client = b.client.clone();
+        let press = |key: fantoccini::key::Key| {
+            let client = client.clone();
+            async move {
+                client
+                    .active_element()
+                    .await
+                    .unwrap()
+                    .send_keys(&char::from(key).to_string())
+                    .await
+                    .unwrap();
+            }
+        };
+        b.open("/units/382").await;
+        press(fantoccini::key::Key::Tab).await;
+        assert_eq!(
+            b.script("return document.activeElement.className").await,
+            "skip"
+        );
+        b.shot("skip-link-focused").await;
+        // Focus is drawn: the focused link has an outline.
+        let outline = b
+            .script("return getComputedStyle(document.activeElement).outlineStyle")
+            .await;
+        assert_ne!(outline, "none", "focus is visible");
+        press(fantoccini::key::Key::Enter).await;
+        assert_eq!(b.script("return location.hash").await, "#main");
 
-    // Sort the units by name from the keyboard.
-    b.script(
-        "document.querySelector('table.children thead th:nth-child(2) a').focus(); return null",
-    )
+        // Sort the units by name from the keyboard.
+        b.script(
+            "document.querySelector('table.children thead th:nth-child(2) a').focus(); return null",
+        )
+        .await;
+        press(fantoccini::key::Key::Enter).await;
+        b.find("table.children thead th[aria-sort=ascending]").await;
+        b.shot("sorted-by-name").await;
+        let first = b.text("table.children tbody tr th a").await;
+        assert_eq!(first, "Phường Bắc Sơn");
+    })
     .await;
-    press(fantoccini::key::Key::Enter).await;
-    b.find("table.children thead th[aria-sort=ascending]").await;
-    b.shot("sorted-by-name").await;
-    let first = b.text("table.children tbody tr th a").await;
-    assert_eq!(first, "Phường Bắc Sơn");
 }
