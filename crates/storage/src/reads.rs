@@ -500,15 +500,23 @@ impl Store {
             .map(|i| format!("(${})", i + 4))
             .collect::<Vec<_>>()
             .join(", ");
+        // Each span is counted once, under the sub-unit it lies under (or the unit itself, for
+        // the unit's own indicators); the unit's total is their sum. The joins are written in
+        // the order SQLite should take them (CROSS JOIN keeps it): the spans of each unit once,
+        // then the few days, rather than every span again for every day.
         let select = format!(
             "WITH days (day) AS (VALUES {values})
              SELECT days.day, k.code, s.status, COUNT(*) AS n
              FROM units k
-             JOIN unit_ancestors a ON a.ancestor_id = k.id
-             JOIN units d ON d.id = a.unit_id
-             JOIN indicator_status s ON s.unit_id = a.unit_id AND s.framework_id = $1
-             JOIN days ON s.valid_from <= days.day AND s.valid_until > days.day
-             WHERE (k.id = $2 OR k.parent_id = $2) AND ($3 IS NULL OR s.group_id = $3)
+             CROSS JOIN unit_ancestors a
+             CROSS JOIN units d
+             CROSS JOIN indicator_status s
+             CROSS JOIN days
+             WHERE a.ancestor_id = k.id AND d.id = a.unit_id
+               AND s.unit_id = a.unit_id AND s.framework_id = $1
+               AND (k.parent_id = $2 OR (k.id = $2 AND a.unit_id = $2))
+               AND ($3 IS NULL OR s.group_id = $3)
+               AND s.valid_from <= days.day AND s.valid_until > days.day
                AND (d.valid_from IS NULL OR d.valid_from <= days.day)
                AND (d.valid_until IS NULL OR d.valid_until > days.day)
              GROUP BY days.day, k.code, s.status"
@@ -531,15 +539,14 @@ impl Store {
                 continue;
             };
             let status = status_of(&row.status)?;
-            let counts = if row.code == unit.code {
-                &mut series.total[i]
-            } else {
-                &mut series
+            series.total[i].add(status, row.n as u32);
+            if row.code != unit.code {
+                series
                     .children
                     .entry(row.code)
                     .or_insert_with(|| vec![Counts::default(); days.len()])[i]
-            };
-            counts.add(status, row.n as u32);
+                    .add(status, row.n as u32);
+            }
         }
         Ok(series)
     }
