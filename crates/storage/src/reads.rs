@@ -1,6 +1,7 @@
 //! Summaries and indicator lists for any date, read from the derived status spans only.
 
 use std::collections::HashMap;
+use std::fmt::Write;
 
 use tiendo_domain::{Bilingual, Counts, Date, Group, Indicator, Observation, Status, Unit};
 
@@ -469,8 +470,9 @@ impl Store {
         })
     }
 
-    /// The counts of a unit and of each of its direct sub-units on each of `days` (of one group's
-    /// indicators when `group` names one), in one query over the spans (never the figures).
+    /// The counts of a unit and of each of its direct sub-units on each of `days` (in ascending
+    /// order; of one group's indicators when `group` names one), in one query over the spans
+    /// (never the figures).
     pub async fn count_series(
         &self,
         unit_code: &str,
@@ -481,45 +483,56 @@ impl Store {
         let mut c = self.pool.acquire().await?;
         let (unit_id, unit) = Store::unit_with_id(&mut c.conn(), unit_code).await?;
         let only_group = group_filter(&mut c.conn(), framework, group).await?;
+        let mut days = days.to_vec();
+        days.sort();
+        days.dedup();
         let mut series = CountSeries {
-            days: days.to_vec(),
+            days: days.clone(),
             total: vec![Counts::default(); days.len()],
             children: HashMap::new(),
         };
         if days.is_empty() {
             return Ok(series);
         }
+        // One pass over the spans below the unit. Each span is counted under the sub-unit it
+        // lies under (or the unit itself, for the unit's own indicators), and placed by the days
+        // it is in force on: from the first day on or after it begins (`lo`, the number of days
+        // before its start) to the last day before it ends (`hi`). Grouping by those two
+        // numbers leaves a handful of rows however many spans there are; the counts of each day
+        // are then summed here. A span of a unit that begins or ends within the period counts
+        // only while the unit exists.
         #[derive(sqlx::FromRow)]
         struct Row {
-            day: String,
             code: String,
             status: String,
+            lo: i64,
+            hi: i64,
             n: i64,
         }
-        let values = (0..days.len())
-            .map(|i| format!("(${})", i + 4))
-            .collect::<Vec<_>>()
-            .join(", ");
-        // Each span is counted once, under the sub-unit it lies under (or the unit itself, for
-        // the unit's own indicators); the unit's total is their sum. The joins are written in
-        // the order SQLite should take them (CROSS JOIN keeps it): the spans of each unit once,
-        // then the few days, rather than every span again for every day.
+        let days_before = |x: &str| {
+            let mut case = String::from("CASE");
+            for i in 0..days.len() {
+                let _ = write!(case, " WHEN {x} <= ${} THEN {i}", i + 4);
+            }
+            let _ = write!(case, " ELSE {} END", days.len());
+            case
+        };
+        let starts = "CASE WHEN d.valid_from IS NOT NULL AND d.valid_from > s.valid_from
+                      THEN d.valid_from ELSE s.valid_from END";
+        let ends = "CASE WHEN d.valid_until IS NOT NULL AND d.valid_until < s.valid_until
+                    THEN d.valid_until ELSE s.valid_until END";
         let select = format!(
-            "WITH days (day) AS (VALUES {values})
-             SELECT days.day, k.code, s.status, COUNT(*) AS n
+            "SELECT k.code, s.status, CAST({lo} AS BIGINT) AS lo, CAST({hi} AS BIGINT) AS hi,
+                    COUNT(*) AS n
              FROM units k
-             CROSS JOIN unit_ancestors a
-             CROSS JOIN units d
-             CROSS JOIN indicator_status s
-             CROSS JOIN days
-             WHERE a.ancestor_id = k.id AND d.id = a.unit_id
-               AND s.unit_id = a.unit_id AND s.framework_id = $1
-               AND (k.parent_id = $2 OR (k.id = $2 AND a.unit_id = $2))
+             JOIN unit_ancestors a ON a.ancestor_id = k.id
+             JOIN units d ON d.id = a.unit_id
+             JOIN indicator_status s ON s.unit_id = a.unit_id AND s.framework_id = $1
+             WHERE (k.parent_id = $2 OR (k.id = $2 AND a.unit_id = $2))
                AND ($3 IS NULL OR s.group_id = $3)
-               AND s.valid_from <= days.day AND s.valid_until > days.day
-               AND (d.valid_from IS NULL OR d.valid_from <= days.day)
-               AND (d.valid_until IS NULL OR d.valid_until > days.day)
-             GROUP BY days.day, k.code, s.status"
+             GROUP BY k.code, s.status, lo, hi",
+            lo = days_before(starts),
+            hi = days_before(ends),
         );
         let texts: Vec<String> = days.iter().map(Date::to_string).collect();
         let rows = sql!(c.conn(), fetch_all_with Row, &select, |q| {
@@ -529,23 +542,23 @@ impl Store {
             }
             q
         })?;
-        let position: HashMap<&str, usize> = texts
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.as_str(), i))
-            .collect();
         for row in rows {
-            let Some(&i) = position.get(row.day.as_str()) else {
-                continue;
-            };
             let status = status_of(&row.status)?;
-            series.total[i].add(status, row.n as u32);
-            if row.code != unit.code {
-                series
+            let (lo, hi) = (
+                row.lo.max(0) as usize,
+                (row.hi.max(0) as usize).min(days.len()),
+            );
+            for i in lo..hi {
+                series.total[i].add(status, row.n as u32);
+            }
+            if row.code != unit.code && lo < hi {
+                let child = series
                     .children
                     .entry(row.code)
-                    .or_insert_with(|| vec![Counts::default(); days.len()])[i]
-                    .add(status, row.n as u32);
+                    .or_insert_with(|| vec![Counts::default(); days.len()]);
+                for counts in &mut child[lo..hi] {
+                    counts.add(status, row.n as u32);
+                }
             }
         }
         Ok(series)

@@ -1374,6 +1374,31 @@ mod views {
                 .total
                 .is_empty()
         );
+        // A ward that ends during the year (merged away) counts only while it exists.
+        let mut units = tiendo_demo::units();
+        let ward = units.iter_mut().find(|u| u.code == "14836").unwrap();
+        ward.valid_until = Some(day("2022-06-15"));
+        store.put_units(&units).await.unwrap();
+        let days_around = [
+            day("2022-03-31"),
+            day("2022-06-14"),
+            day("2022-06-15"),
+            day("2022-10-31"),
+        ];
+        let series = store
+            .count_series("382", &fw, &days_around, None)
+            .await
+            .unwrap();
+        for (i, on) in days_around.iter().enumerate() {
+            let summary = store.summary("382", &fw, *on).await.unwrap();
+            assert_eq!(series.total[i], summary.counts, "{on}");
+        }
+        assert_eq!(series.children["14836"][1].applicable, 31);
+        assert_eq!(
+            series.children["14836"][2],
+            Counts::default(),
+            "gone on 15/06"
+        );
         // One group's series counts that group only.
         let digital_government = store
             .count_series("382", &fw, &days, Some("chinh-quyen"))
