@@ -136,6 +136,39 @@ pub fn permits(grants: &[Grant], action: Action, lineage: &[&str], public: bool)
     })
 }
 
+/// Where someone may read summaries, as a search can ask a database for it: everywhere, or
+/// within the subtrees of some units and at some units alone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReadScope {
+    Everywhere,
+    Within {
+        /// Units whose every descendant (and themselves) may be read.
+        subtrees: Vec<String>,
+        /// Units that may be read, but not what is under them.
+        units: Vec<String>,
+    },
+}
+
+/// The units whose summaries someone holding `grants` may read: exactly those [`permits`]
+/// allows `Action::ReadSummary` on, written as a scope a query can filter by.
+pub fn summary_scope(grants: &[Grant], public: bool) -> ReadScope {
+    if public || grants.iter().any(|g| g.role == Role::Admin) {
+        return ReadScope::Everywhere;
+    }
+    let (mut subtrees, mut units) = (Vec::new(), Vec::new());
+    for g in grants {
+        let Some(code) = &g.unit_code else { continue };
+        match g.role {
+            Role::Officer => units.push(code.clone()),
+            Role::Steering | Role::Member | Role::Appraiser | Role::Viewer => {
+                subtrees.push(code.clone())
+            }
+            Role::Admin => {}
+        }
+    }
+    ReadScope::Within { subtrees, units }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,5 +227,46 @@ mod tests {
         }];
         assert!(permits(&admin, Action::Administer, &[], false));
         assert!(permits(&admin, Action::EnterData, &BAC_SON, false));
+    }
+
+    #[test]
+    fn the_summary_scope_is_what_permits_allows() {
+        let lineages: [&[&str]; 5] = [
+            &["VN"],
+            &["VN", "38"],
+            &["VN", "38", "382"],
+            &BAC_SON,
+            &QUANG_TIEN,
+        ];
+        let within = |scope: &ReadScope, lineage: &[&str]| match scope {
+            ReadScope::Everywhere => true,
+            ReadScope::Within { subtrees, units } => {
+                lineage.iter().any(|c| subtrees.iter().any(|s| s == c))
+                    || units.iter().any(|u| lineage.last() == Some(&u.as_str()))
+            }
+        };
+        let grant_sets: Vec<Vec<Grant>> = vec![
+            vec![],
+            vec![grant(Role::Officer, "14833")],
+            vec![grant(Role::Officer, "382")],
+            vec![grant(Role::Steering, "382")],
+            vec![grant(Role::Viewer, "38"), grant(Role::Officer, "14842")],
+            vec![Grant {
+                role: Role::Admin,
+                unit_code: None,
+            }],
+        ];
+        for grants in &grant_sets {
+            for public in [false, true] {
+                let scope = summary_scope(grants, public);
+                for lineage in lineages {
+                    assert_eq!(
+                        within(&scope, lineage),
+                        permits(grants, Action::ReadSummary, lineage, public),
+                        "{grants:?} public={public} on {lineage:?}"
+                    );
+                }
+            }
+        }
     }
 }

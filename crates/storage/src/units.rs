@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use tiendo_domain::access::ReadScope;
 use tiendo_domain::{Date, Unit, UnitKind, text};
 
 use crate::conn::{CHUNK_ROWS, Conn, placeholders};
@@ -188,18 +189,23 @@ pub struct FoundUnit {
 
 impl Store {
     /// Units existing on `on` whose name holds every word of `query`, ignoring case and
-    /// diacritics, or whose code is `query`: the exact code first, then higher tiers first, at
-    /// most `limit`. With `within`, only the units under (or equal to) one of those codes: what a
-    /// viewer who may not read everything may find. Two queries whatever the match.
+    /// diacritics, or whose code is `query`, within `scope` (what the viewer may read): the
+    /// exact code first, then higher tiers first, at most `limit`. Two queries whatever the
+    /// match.
     pub async fn search_units(
         &self,
         query: &str,
         on: Date,
-        within: Option<&[String]>,
+        scope: &ReadScope,
         limit: usize,
     ) -> Result<Vec<FoundUnit>> {
         let key = text::fold(query);
-        if key.is_empty() || within.is_some_and(<[String]>::is_empty) {
+        let (subtrees, units): (&[String], &[String]) = match scope {
+            ReadScope::Everywhere => (&[], &[]),
+            ReadScope::Within { subtrees, units } => (subtrees, units),
+        };
+        let limited = matches!(scope, ReadScope::Within { .. });
+        if key.is_empty() || (limited && subtrees.is_empty() && units.is_empty()) {
             return Ok(Vec::new());
         }
         let words: Vec<String> = key
@@ -213,18 +219,28 @@ impl Store {
                 )
             })
             .collect();
-        // $1 the code, $2 the date, then the words, then the scopes.
         let conditions = (0..words.len())
             .map(|i| format!("u.search_name LIKE ${} ESCAPE '\\'", i + 3))
             .collect::<Vec<_>>()
             .join(" AND ");
-        let scope = match within {
-            None => String::new(),
-            Some(codes) => format!(
-                "AND EXISTS (SELECT 1 FROM unit_ancestors g JOIN units gu ON gu.id = g.ancestor_id
-                             WHERE g.unit_id = u.id AND gu.code IN ({}))",
-                in_list(3 + words.len(), codes.len())
-            ),
+        // $1 the code, $2 the date, the words, then the scope's subtrees and units.
+        let mut allowed = Vec::new();
+        let mut next = 3 + words.len();
+        if !subtrees.is_empty() {
+            allowed.push(format!(
+                "EXISTS (SELECT 1 FROM unit_ancestors g JOIN units gu ON gu.id = g.ancestor_id
+                         WHERE g.unit_id = u.id AND gu.code IN ({}))",
+                in_list(next, subtrees.len())
+            ));
+            next += subtrees.len();
+        }
+        if !units.is_empty() {
+            allowed.push(format!("u.code IN ({})", in_list(next, units.len())));
+        }
+        let scope = if limited {
+            format!("AND ({})", allowed.join(" OR "))
+        } else {
+            String::new()
         };
         let select = format!(
             "SELECT {UNIT_COLUMNS} FROM units u LEFT JOIN units p ON p.id = u.parent_id
@@ -242,7 +258,7 @@ impl Store {
             for w in &words {
                 q = q.bind(w.as_str());
             }
-            for code in within.unwrap_or_default() {
+            for code in subtrees.iter().chain(units) {
                 q = q.bind(code.as_str());
             }
             q

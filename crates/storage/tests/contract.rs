@@ -1202,9 +1202,10 @@ mod views {
     async fn search_ignores_diacritics_and_case(store: &Store) {
         store.put_units(&small_tree()).await.unwrap();
         let on = day("2022-10-31");
+        let everywhere = tiendo_domain::access::ReadScope::Everywhere;
         let search = |q: &'static str| async move {
             store
-                .search_units(q, on, None, 50)
+                .search_units(q, on, &tiendo_domain::access::ReadScope::Everywhere, 50)
                 .await
                 .unwrap()
                 .into_iter()
@@ -1218,7 +1219,10 @@ mod views {
             ["Thành phố Sầm Sơn", "Phường Bắc Sơn"],
             "higher tiers first"
         );
-        let by_code = store.search_units("14833", on, None, 50).await.unwrap();
+        let by_code = store
+            .search_units("14833", on, &everywhere, 50)
+            .await
+            .unwrap();
         assert_eq!(by_code.len(), 1);
         assert_eq!(by_code[0].lineage, ["38", "382", "14833"]);
         assert_eq!(by_code[0].parent_name.as_deref(), Some("Thành phố Sầm Sơn"));
@@ -1228,23 +1232,40 @@ mod views {
                 "«{nothing}» finds nothing"
             );
         }
-        // At most the limit; only under the given units.
-        assert_eq!(store.search_units("a", on, None, 2).await.unwrap().len(), 2);
-        let under = |codes: &[&str]| codes.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        // At most the limit; only within the scope.
+        assert_eq!(
+            store
+                .search_units("a", on, &everywhere, 2)
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
+        let within = |subtrees: &[&str], units: &[&str]| tiendo_domain::access::ReadScope::Within {
+            subtrees: subtrees.iter().map(|c| c.to_string()).collect(),
+            units: units.iter().map(|c| c.to_string()).collect(),
+        };
         let mine = store
-            .search_units("son", on, Some(&under(&["14833"])), 50)
+            .search_units("son", on, &within(&[], &["14833"]), 50)
             .await
             .unwrap();
         assert_eq!(mine.len(), 1, "an officer's own ward only");
         assert_eq!(mine[0].unit.code, "14833");
         let city = store
-            .search_units("s", on, Some(&under(&["382"])), 50)
+            .search_units("s", on, &within(&["382"], &[]), 50)
             .await
             .unwrap();
+        assert!(!city.is_empty());
         assert!(city.iter().all(|f| f.lineage.contains(&"382".to_string())));
+        // A unit alone is not what is under it.
+        let just_the_city = store
+            .search_units("s", on, &within(&[], &["382"]), 50)
+            .await
+            .unwrap();
+        assert_eq!(just_the_city.len(), 1);
         assert!(
             store
-                .search_units("son", on, Some(&[]), 50)
+                .search_units("son", on, &within(&[], &[]), 50)
                 .await
                 .unwrap()
                 .is_empty()
@@ -1258,7 +1279,7 @@ mod views {
         assert_eq!(search("quang hung").await, ["Xã Quảng Hùng"]);
         assert!(
             store
-                .search_units("bac son", day("2025-07-01"), None, 50)
+                .search_units("bac son", day("2025-07-01"), &everywhere, 50)
                 .await
                 .unwrap()
                 .is_empty()

@@ -10,7 +10,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use sha2::{Digest, Sha256};
 use tiendo_domain::Lang;
-use tiendo_domain::access::{Action, permits};
+use tiendo_domain::access::{Action, ReadScope, permits, summary_scope};
 use tiendo_storage::{Actor, User, settings};
 
 use crate::{AppError, AppState};
@@ -126,7 +126,7 @@ impl Viewer {
 /// The client's address: the first hop of `X-Forwarded-For` when tiendo runs behind a proxy it
 /// trusts (`TIENDO_TRUSTED_PROXY=1`), else the connection's peer.
 fn client_address(parts: &Parts) -> String {
-    let trusted = std::env::var("TIENDO_TRUSTED_PROXY").is_ok_and(|v| v == "1" || v == "true");
+    let trusted = behind_trusted_proxy();
     let forwarded = parts
         .headers
         .get("x-forwarded-for")
@@ -144,13 +144,26 @@ fn client_address(parts: &Parts) -> String {
     }
 }
 
+/// Whether tiendo runs behind a proxy it trusts to say who the client is and what it asked for
+/// (`TIENDO_TRUSTED_PROXY=1`).
+fn behind_trusted_proxy() -> bool {
+    std::env::var("TIENDO_TRUSTED_PROXY").is_ok_and(|v| v == "1" || v == "true")
+}
+
 /// Whether the browser says the request comes from this site: `Some(true)` or `Some(false)`
 /// from its `Origin` header, `None` when it sends none.
 pub fn origin_is_this_site(headers: &HeaderMap) -> Option<bool> {
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok())?;
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
+    // Behind a proxy it trusts, the host the browser asked for is the one the proxy forwards.
+    let forwarded = behind_trusted_proxy()
+        .then(|| {
+            headers
+                .get("x-forwarded-host")
+                .and_then(|v| v.to_str().ok())
+        })
+        .flatten();
+    let host = forwarded
+        .or_else(|| headers.get(header::HOST).and_then(|v| v.to_str().ok()))
         .unwrap_or("");
     let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or(origin);
     Some(!host.is_empty() && origin_host.eq_ignore_ascii_case(host))
@@ -278,6 +291,17 @@ impl AppState {
             lineage,
             public,
         }
+    }
+
+    /// Where `viewer` may read summaries, for queries that list units (search); `public` is
+    /// [`AppState::public_dashboard`].
+    pub fn read_scope(&self, viewer: &Viewer, public: bool) -> ReadScope {
+        let grants = viewer
+            .user
+            .as_ref()
+            .map(|u| u.grants.as_slice())
+            .unwrap_or_default();
+        summary_scope(grants, public)
     }
 
     /// Whether the read API and pages are open to everyone.

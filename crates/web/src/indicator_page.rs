@@ -71,8 +71,10 @@ struct HistoryView {
     latest_href: String,
     latest_dmy: String,
     audit: Vec<AuditEntry>,
-    /// The newest figure, which the evidence form attaches to, when the viewer may add evidence.
+    /// The newest figure, which the evidence form attaches to, when the viewer may add evidence,
+    /// and its date.
     attach_to: Option<i64>,
+    attach_date: String,
 }
 
 struct AcrossRow {
@@ -255,11 +257,16 @@ async fn build(
                 entry.address = None;
             }
         }
-        let attach_to = history
+        let newest = history
             .iter()
             .max_by_key(|r| r.id)
-            .filter(|_| access.allows(Action::EnterData))
-            .map(|r| r.id);
+            .filter(|_| access.allows(Action::EnterData));
+        let (attach_to, attach_date) = (
+            newest.map(|r| r.id),
+            newest
+                .map(|r| r.observation.observed_on.dmy())
+                .unwrap_or_default(),
+        );
         // Replaying a date shows the figures known on it; later ones are counted, not shown.
         let (known, later): (Vec<_>, Vec<_>) = history
             .into_iter()
@@ -295,6 +302,7 @@ async fn build(
                 .collect(),
             audit,
             attach_to,
+            attach_date,
         })
     } else {
         None

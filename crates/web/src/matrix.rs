@@ -111,14 +111,20 @@ async fn build(
     let access = state.access(viewer, code).await?;
     access.check(Action::ReadSummary)?;
     let view = ViewContext::read(state, &query.view, lang).await?;
+    // A page number fits in 32 bits, so its offset fits any database's.
     let page: usize = match query.page.as_deref().map(str::trim) {
         None | Some("") => 1,
-        Some(text) => text.parse().ok().filter(|p| *p >= 1).ok_or_else(|| {
-            AppError::bad_request(
-                format!("trang «{text}» không hợp lệ: hãy dùng một số từ 1 trở lên"),
-                format!("page «{text}» is not valid: use a number from 1 up"),
-            )
-        })?,
+        Some(text) => text
+            .parse::<u32>()
+            .ok()
+            .filter(|p| *p >= 1)
+            .map(|p| p as usize)
+            .ok_or_else(|| {
+                AppError::bad_request(
+                    format!("trang «{text}» không hợp lệ: hãy dùng một số từ 1 trở lên"),
+                    format!("page «{text}» is not valid: use a number from 1 up"),
+                )
+            })?,
     };
     let store = &state.store;
     let offset = (page - 1) * MATRIX_PAGE;

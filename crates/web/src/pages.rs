@@ -546,16 +546,23 @@ pub(crate) fn status_strip(
     .render()
 }
 
-/// The statuses of the framework's period, each with the day it began (clipped to the period).
+/// The statuses of the framework's period, each with the day it began (clipped to the period),
+/// one entry per change of status.
 pub(crate) fn status_changes(
     spans: &[tiendo_storage::StatusSpan],
     view: &ViewContext,
 ) -> Vec<(Date, Status)> {
-    spans
-        .iter()
-        .filter(|s| s.until > view.rules.period_start)
-        .map(|s| (s.from.max(view.rules.period_start), s.status))
-        .collect()
+    let mut changes: Vec<(Date, Status)> = Vec::new();
+    for span in spans.iter().filter(|s| s.until > view.rules.period_start) {
+        // A new figure or reason starts a new span; only a new status is a change.
+        if changes
+            .last()
+            .is_none_or(|(_, status)| *status != span.status)
+        {
+            changes.push((span.from.max(view.rules.period_start), span.status));
+        }
+    }
+    changes
 }
 
 /// "Chưa có số liệu từ 01/01/2022, Hoàn thành từ 15/01/2022".
@@ -1008,7 +1015,7 @@ fn overview(
             (
                 ChildView {
                     rank: *rank,
-                    href: view.link(&format!("/units/{}", c.unit.code), &[]),
+                    href: view.link(&format!("/units/{}", c.unit.code), &[("group", &group)]),
                     name: c.unit.name.clone(),
                     kind: c.unit.kind.code(),
                     kind_label: c.unit.kind.label(lang),

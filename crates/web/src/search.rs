@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
-use tiendo_domain::access::{Action, Role};
+use tiendo_domain::access::Action;
 use tiendo_domain::{Lang, text};
 use unicode_normalization::UnicodeNormalization;
 
@@ -101,16 +101,16 @@ async fn build(
     }
     let store = &state.store;
     let public = state.public_dashboard().await?;
-    let user = viewer.user.as_ref();
-    let grants = user.map(|u| u.grants.as_slice()).unwrap_or_default();
+    let grants = viewer
+        .user
+        .as_ref()
+        .map(|u| u.grants.as_slice())
+        .unwrap_or_default();
     let view = ViewContext::read(state, &query.view, lang).await?;
-    // Only units the viewer may read are searched: everything when the dashboard is open or
-    // for an administrator, else the units under the viewer's own.
-    let admin = grants.iter().any(|g| g.role == Role::Admin);
-    let scopes: Option<Vec<String>> =
-        (!public && !admin).then(|| grants.iter().filter_map(|g| g.unit_code.clone()).collect());
+    // Only units the viewer may read are searched.
+    let scope = state.read_scope(viewer, public);
     let found = store
-        .search_units(&q, view.as_of, scopes.as_deref(), UNITS_SHOWN + 1)
+        .search_units(&q, view.as_of, &scope, UNITS_SHOWN + 1)
         .await?;
     let readable: Vec<_> = found
         .into_iter()

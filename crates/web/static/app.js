@@ -156,7 +156,7 @@
           if (type.indexOf("application/json") >= 0) return response.json();
           // A refusal (signed out, no longer allowed) comes as a page: show what it says.
           return response.text().then(function (html) {
-            throw new Error(messageOf(html) || msg.msgFailed);
+            throw { refusal: messageOf(html) };
           });
         })
         .then(function (answer) {
@@ -195,7 +195,7 @@
             box.appendChild(list);
             errors.appendChild(box);
             if (firstRow) {
-              var f = firstRow.querySelector("input, select");
+              var f = firstRow.querySelector("[aria-invalid=true]") || firstRow.querySelector("input, select");
               if (f) f.focus();
             }
           }
@@ -203,7 +203,8 @@
         .catch(function (problem) {
           status.innerHTML = "";
           errors.textContent = "";
-          var text = problem instanceof TypeError ? msg.msgFailed : problem.message || msg.msgFailed;
+          // Only the server's own words, or the page's message; never a browser's.
+          var text = (problem && problem.refusal) || msg.msgFailed;
           errors.appendChild(flash("error", text));
           errors.scrollIntoView({ block: "nearest" });
         })
@@ -288,6 +289,13 @@
       xhr.addEventListener("error", function () {
         fail(form.dataset.failed);
       });
+      xhr.addEventListener("abort", function () {
+        fail(form.dataset.failed);
+      });
+      xhr.addEventListener("timeout", function () {
+        fail(form.dataset.failed);
+      });
+      xhr.timeout = 10 * 60 * 1000;
       xhr.send(new FormData(form));
     });
   }

@@ -26,9 +26,20 @@ struct Browser {
     addr: SocketAddr,
 }
 
+/// ChromeDriver, stopped when dropped, so that even a failure while the browser starts leaves
+/// no process behind.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// What a test's browser runs on, ended after the test whatever its outcome.
 struct Session {
-    driver: Child,
+    driver: Driver,
     profile: PathBuf,
     db: TestDb,
 }
@@ -36,14 +47,13 @@ struct Session {
 impl Session {
     /// Closes the browser (ChromeDriver then quits Chromium), stops ChromeDriver and removes
     /// the profile and the database: no Chromium outlives its test.
-    async fn end(mut self, client: Client) {
-        let _ = client.close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+    async fn end(self, client: Client) {
+        let _ = tokio::time::timeout(Duration::from_secs(10), client.close()).await;
+        drop(self.driver);
         // Should the session have been lost, nothing else uses this profile.
         let _ = Command::new("pkill")
             .arg("-f")
-            .arg(format!("user-data-dir={}", self.profile.display()))
+            .arg(format!("--user-data-dir={}( |$)", self.profile.display()))
             .status();
         let _ = std::fs::remove_dir_all(&self.profile);
         self.db.finish().await;
@@ -119,13 +129,16 @@ async fn browser(name: &'static str, screen: Screen) -> Option<(Browser, Session
         .expect("bind");
     tokio::spawn(server);
 
+    std::fs::create_dir_all(screenshot_dir()).unwrap();
     let port = free_port();
-    let driver = Command::new(&driver_path)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start chromedriver");
+    let driver = Driver(
+        Command::new(&driver_path)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver"),
+    );
     let profile =
         std::env::temp_dir().join(format!("tiendo-chromium-{}-{name}", std::process::id()));
     let mut options = json!({
@@ -158,7 +171,6 @@ async fn browser(name: &'static str, screen: Screen) -> Option<(Browser, Session
             Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
         }
     };
-    std::fs::create_dir_all(screenshot_dir()).unwrap();
     Some((
         Browser {
             client,

@@ -421,6 +421,14 @@ async fn a_wards_own_indicator_page_shows_more_to_those_who_may_read(store: &Sto
             && changes.contains("Đang triển khai từ"),
         "the statuses over time in words too: {changes}"
     );
+    let statuses: Vec<&str> = changes
+        .split(", ")
+        .map(|c| c.split(" từ ").next().unwrap())
+        .collect();
+    assert!(
+        statuses.windows(2).all(|w| w[0] != w[1]),
+        "each entry is a change of status: {changes}"
+    );
     assert!(select(&doc, "table.history").is_empty());
     assert!(select(&doc, "table.audit").is_empty());
     assert!(select(&doc, "table.across").is_empty());
