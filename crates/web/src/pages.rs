@@ -743,8 +743,9 @@ struct UnitPage {
     counts: CountsView,
     /// Every applicable indicator achieved: ready to apply for recognition.
     ready: bool,
-    /// The group shown alone, when one is chosen.
+    /// The group shown alone, when one is chosen, and the same view of every group.
     group_name: Option<String>,
+    all_groups_href: String,
     completion_chart: String,
     groups: Vec<GroupView>,
     overview: Option<Overview>,
@@ -901,6 +902,14 @@ async fn build_unit_page(
         counts: CountsView::new(summary.counts, lang),
         ready: summary.counts.all_achieved() && group.is_none(),
         group_name,
+        all_groups_href: view.link(
+            &path,
+            &keep
+                .iter()
+                .filter(|(k, _)| *k != "group")
+                .copied()
+                .collect::<Vec<_>>(),
+        ),
         completion_chart: CompletionChart {
             from: view.rules.period_start,
             to: view.rules.period_end,

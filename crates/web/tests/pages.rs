@@ -128,7 +128,14 @@ async fn the_overview_sorts_filters_and_ranks(store: &Store) {
 
     // One group: the totals and every unit count that group's indicators only.
     let doc = page(addr, "/units/382?as_of=2022-10-31&group=chinh-quyen").await;
-    assert!(text(&select(&doc, "#totals-h")[0]).ends_with("Chính quyền số"));
+    assert!(text(&select(&doc, "#totals-h")[0]).contains("Chính quyền số"));
+    assert_eq!(
+        select(&doc, "#totals-h a.all-groups")[0]
+            .value()
+            .attr("href"),
+        Some("/units/382?as_of=2022-10-31"),
+        "and the way back to every group"
+    );
     assert_eq!(
         text(&select(&doc, "#unit-counts [data-count=applicable]")[0]),
         "88"
