@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use tiendo_storage::{Store, storage_tests};
 
 mod common;
-use common::{client, select_attr, sign_in, sign_in_page, start};
+use common::{client, close_dashboard, select_attr, sign_in, sign_in_page, start};
 
 storage_tests!(
     an_officer_signs_in_and_a_figure_moves_the_count,
@@ -145,14 +145,7 @@ async fn authorization_matrix(store: &Store) {
         ("viettel", true, true, false, false),
         ("tinh", true, true, false, false),
     ];
-    store
-        .set_setting(
-            "public_dashboard",
-            "false",
-            &tiendo_storage::Actor::system("test"),
-        )
-        .await
-        .unwrap();
+    close_dashboard(store).await;
     let anonymous = client();
     let r = anonymous
         .get(format!("http://{addr}/api/v1/units/382/summary"))

@@ -9,7 +9,7 @@ use serde_json::Value;
 use tiendo_storage::{Store, storage_tests};
 
 mod common;
-use common::{get, select, start, text};
+use common::{close_dashboard, get, select, start, text};
 
 storage_tests!(
     summaries_give_the_meeting_day_numbers,
@@ -312,14 +312,7 @@ async fn error_pages_are_pages(store: &Store) {
 
 async fn private_data_needs_sign_in(store: &Store) {
     let addr = start(store).await;
-    store
-        .set_setting(
-            tiendo_storage::settings::PUBLIC_DASHBOARD,
-            "false",
-            &tiendo_storage::Actor::system("test"),
-        )
-        .await
-        .unwrap();
+    close_dashboard(store).await;
     let (status, body) = get_json(addr, "/api/v1/units/382/summary").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(body["error"].as_str().unwrap().contains("đăng nhập"));

@@ -11,7 +11,10 @@ use serde_json::Value;
 use tiendo_storage::{Store, storage_tests};
 
 mod common;
-use common::{client, get, get_with, select, select_attr, sign_in_page, start, text, text_in};
+use common::{
+    client, close_dashboard, first, get, get_with, select, select_attr, sign_in_page, start, text,
+    text_in, with_attr,
+};
 
 storage_tests!(
     the_overview_sorts_filters_and_ranks,
@@ -160,14 +163,8 @@ async fn the_overview_sorts_filters_and_ranks(store: &Store) {
     let doc = page(addr, "/units/382?as_of=2022-10-31").await;
     let spread = select(&doc, "table.spread tbody tr");
     assert_eq!(spread.len(), 31);
-    let fibre = spread
-        .iter()
-        .find(|r| r.value().attr("data-indicator") == Some("HT-03"))
-        .unwrap();
-    let link = fibre
-        .select(&scraper::Selector::parse("a").unwrap())
-        .next()
-        .unwrap();
+    let fibre = with_attr(&spread, "data-indicator", "HT-03");
+    let link = first(&fibre, "a");
     assert_eq!(
         link.value().attr("href"),
         Some("/units/382/indicators/HT-03?as_of=2022-10-31")
@@ -296,9 +293,9 @@ async fn a_ward_lists_what_is_missing_first(store: &Store) {
     let (officer, _) = sign_in_page(addr, "bacson", "/units/14833").await;
     let (_, html) = get_with(&officer, addr, "/units/14833?as_of=2022-10-31").await;
     let doc = Html::parse_document(&html);
-    let first = &select(&doc, "ul.todo li")[0];
-    assert_eq!(first.value().attr("data-indicator"), Some("CQ-05"));
-    assert!(text(first).contains("Bị trả lại"));
+    let returned = &select(&doc, "ul.todo li")[0];
+    assert_eq!(returned.value().attr("data-indicator"), Some("CQ-05"));
+    assert!(text(returned).contains("Bị trả lại"));
     let href = select_attr(&html, "ul.todo li a", "href").unwrap();
     assert!(
         href.starts_with("/units/14833/entry?") && href.ends_with("#row-CQ-05"),
@@ -311,28 +308,17 @@ async fn a_ward_lists_what_is_missing_first(store: &Store) {
     let rows = select(&doc, "table.indicators tbody tr");
     assert_eq!(rows.len(), 31);
     assert_eq!(select(&doc, "table.indicators svg.status-strip").len(), 31);
-    let fibre = rows
-        .iter()
-        .find(|r| r.value().attr("data-indicator") == Some("HT-03"))
-        .unwrap();
-    let strip = fibre
-        .select(&scraper::Selector::parse("svg.status-strip").unwrap())
-        .next()
-        .unwrap();
+    let fibre = with_attr(&rows, "data-indicator", "HT-03");
+    let strip = first(&fibre, "svg.status-strip");
     let label = strip.value().attr("aria-label").unwrap();
     assert!(label.contains("Đang triển khai từ"), "{label}");
     assert!(
         !label.contains("72%"),
         "no figure in the public's trend: {label}"
     );
-    assert_eq!(text_in(fibre, ".observed-on"), "30/09/2022");
+    assert_eq!(text_in(&fibre, ".observed-on"), "30/09/2022");
     assert_eq!(
-        fibre
-            .select(&scraper::Selector::parse("td.code a").unwrap())
-            .next()
-            .unwrap()
-            .value()
-            .attr("href"),
+        first(&fibre, "td.code a").value().attr("href"),
         Some("/units/14833/indicators/HT-03?as_of=2022-10-31")
     );
     // Those who may read the figures see their trend line.
@@ -390,12 +376,7 @@ async fn an_indicator_across_the_units_of_the_city(store: &Store) {
     assert_eq!(text_in(bac_son, ".chip"), "◐ Đang triển khai");
     assert!(text_in(bac_son, ".value").starts_with("72%"));
     assert_eq!(
-        bac_son
-            .select(&scraper::Selector::parse("th a").unwrap())
-            .next()
-            .unwrap()
-            .value()
-            .attr("href"),
+        first(bac_son, "th a").value().attr("href"),
         Some("/units/14833/indicators/HT-03?as_of=2022-10-31")
     );
     // The distribution: a shape per unit on one axis, the target marked.
@@ -485,14 +466,7 @@ async fn a_wards_own_indicator_page_shows_more_to_those_who_may_read(store: &Sto
         select(&doc, "table.history").is_empty() && select(&doc, "form.evidence-form").is_empty()
     );
     // With the dashboard closed, not even that.
-    store
-        .set_setting(
-            tiendo_storage::settings::PUBLIC_DASHBOARD,
-            "false",
-            &tiendo_storage::Actor::system("test"),
-        )
-        .await
-        .unwrap();
+    close_dashboard(store).await;
     let (status, html) = get_with(&other, addr, "/units/14833/indicators/HT-03").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let doc = Html::parse_document(&html);
@@ -519,10 +493,7 @@ async fn the_matrix_has_a_cell_per_unit_and_indicator(store: &Store) {
             .collect();
         assert_eq!(cells.len(), 31);
         for cell in cells {
-            let link = cell
-                .select(&scraper::Selector::parse("a").unwrap())
-                .next()
-                .unwrap();
+            let link = first(&cell, "a");
             // Colour is never alone: an icon and a text alternative.
             assert!(!text(&link).is_empty());
             assert!(link.value().attr("aria-label").unwrap().contains(" — "));
@@ -594,14 +565,7 @@ async fn search_ignores_diacritics_and_access(store: &Store) {
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
     // With the dashboard closed, units are listed only to those who may read them.
-    store
-        .set_setting(
-            tiendo_storage::settings::PUBLIC_DASHBOARD,
-            "false",
-            &tiendo_storage::Actor::system("test"),
-        )
-        .await
-        .unwrap();
+    close_dashboard(store).await;
     let doc = page(addr, "/search?q=quang+tien").await;
     assert!(select(&doc, "ul.results.units li").is_empty(), "anonymous");
     let (officer, _) = sign_in_page(addr, "bacson", "/units/14833").await;
@@ -965,14 +929,7 @@ async fn error_pages_for_every_view(store: &Store) {
         assert!(!text(&select(&doc, "p.message")[0]).is_empty(), "{path}");
     }
     // 403: signed in, but not for this unit (with the dashboard closed; open, anyone reads it).
-    store
-        .set_setting(
-            tiendo_storage::settings::PUBLIC_DASHBOARD,
-            "false",
-            &tiendo_storage::Actor::system("test"),
-        )
-        .await
-        .unwrap();
+    close_dashboard(store).await;
     let (officer, _) = sign_in_page(addr, "quangtien", "/units/14842").await;
     for path in [
         "/units/14833",

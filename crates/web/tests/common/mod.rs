@@ -28,6 +28,18 @@ pub async fn start(store: &Store) -> SocketAddr {
     addr
 }
 
+/// Closes the read API and pages to those not signed in (the demo opens them).
+pub async fn close_dashboard(store: &Store) {
+    store
+        .set_setting(
+            tiendo_storage::settings::PUBLIC_DASHBOARD,
+            "false",
+            &tiendo_storage::Actor::system("test"),
+        )
+        .await
+        .unwrap();
+}
+
 /// A client that keeps cookies and does not follow redirects.
 pub fn client() -> Client {
     Client::builder()
@@ -99,11 +111,22 @@ pub fn text(e: &ElementRef) -> String {
 
 /// The text of the first element matching `css` inside `e`.
 pub fn text_in(e: &ElementRef, css: &str) -> String {
-    text(
-        &e.select(&Selector::parse(css).unwrap())
-            .next()
-            .unwrap_or_else(|| panic!("no «{css}» in {}", e.html())),
-    )
+    text(&first(e, css))
+}
+
+/// The first element matching `css` inside `e`.
+pub fn first<'a>(e: &ElementRef<'a>, css: &str) -> ElementRef<'a> {
+    e.select(&Selector::parse(css).unwrap())
+        .next()
+        .unwrap_or_else(|| panic!("no «{css}» in {}", e.html()))
+}
+
+/// The one of `elements` whose attribute `attr` is `value`.
+pub fn with_attr<'a>(elements: &[ElementRef<'a>], attr: &str, value: &str) -> ElementRef<'a> {
+    *elements
+        .iter()
+        .find(|e| e.value().attr(attr) == Some(value))
+        .unwrap_or_else(|| panic!("no element with {attr}=«{value}»"))
 }
 
 pub fn select_attr(html: &str, css: &str, attr: &str) -> Option<String> {
