@@ -8,6 +8,7 @@
 //! - [`status`]: the status rules, for one date ([`Rules::assess`]) or as spans over all dates
 //!   ([`Rules::timeline`]).
 //! - [`summary`]: counts per unit and group, and roll-ups.
+//! - [`report`]: the sentences and heading parts of progress reports.
 //! - [`text`]: diacritic-insensitive search keys and Vietnamese collation.
 
 pub mod access;
@@ -17,6 +18,7 @@ pub mod framework_file;
 pub mod i18n;
 pub mod number;
 pub mod observation;
+pub mod report;
 pub mod status;
 pub mod summary;
 pub mod text;

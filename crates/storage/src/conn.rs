@@ -63,6 +63,19 @@ impl Pool {
             Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
+
+    /// A read-only transaction in which every statement sees the same state (for an export):
+    /// PostgreSQL's repeatable read; on SQLite a deferred transaction, whose first read fixes
+    /// the snapshot (WAL mode) without holding the write lock.
+    pub(crate) async fn begin_snapshot(&self) -> sqlx::Result<Tx> {
+        Ok(match self {
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN DEFERRED").await?),
+            Pool::Postgres(p) => Tx::Postgres(
+                p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .await?,
+            ),
+        })
+    }
 }
 
 impl PooledConn {

@@ -78,6 +78,11 @@ impl EvidenceItem {
 
     /// A short description for the audit log and lists.
     pub fn describe(&self) -> String {
+        self.describe_in(tiendo_domain::Lang::Vi)
+    }
+
+    /// A short description in `lang`, for lists and reports.
+    pub fn describe_in(&self, lang: tiendo_domain::Lang) -> String {
         match self {
             EvidenceItem::File {
                 file_name,
@@ -94,7 +99,8 @@ impl EvidenceItem {
                 issuer,
                 ..
             } => {
-                format!("{number} ngày {} — {issuer}", date.dmy())
+                let dated = lang.pick("ngày", "of");
+                format!("{number} {dated} {} — {issuer}", date.dmy())
             }
         }
     }
@@ -286,6 +292,37 @@ impl Store {
         .into_iter()
         .map(EvidenceRow::into_evidence)
         .collect()
+    }
+
+    /// The evidence of the figure in force on `as_of` for each of the unit's indicators, by
+    /// indicator code, in the order it was attached. One query.
+    pub async fn evidence_in_force(
+        &self,
+        framework: &FrameworkRef,
+        unit_code: &str,
+        as_of: Date,
+    ) -> Result<HashMap<String, Vec<Evidence>>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            code: String,
+            #[sqlx(flatten)]
+            evidence: EvidenceRow,
+        }
+        let mut c = self.pool.acquire().await?;
+        let rows = sql!(c.conn(), fetch_all Row,
+            &format!("SELECT i.code, {EVIDENCE_COLUMNS} FROM indicator_status s
+                      JOIN units u ON u.id = s.unit_id JOIN indicators i ON i.id = s.indicator_id
+                      JOIN evidence e ON e.observation_id = s.observation_id
+                      WHERE u.code = $1 AND s.framework_id = $2 AND s.valid_from <= $3 AND s.valid_until > $3
+                      ORDER BY e.id"),
+            unit_code, framework.id, as_of.to_string())?;
+        let mut out: HashMap<String, Vec<Evidence>> = HashMap::new();
+        for row in rows {
+            out.entry(row.code)
+                .or_default()
+                .push(row.evidence.into_evidence()?);
+        }
+        Ok(out)
     }
 
     /// How many pieces of evidence the figure in force carries, per indicator code.

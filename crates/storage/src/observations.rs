@@ -152,6 +152,37 @@ impl Store {
         evidence: &[Vec<EvidenceItem>],
         actor: &Actor,
     ) -> Result<Vec<i64>> {
+        self.write_observations(framework, items, evidence, actor, None)
+            .await
+    }
+
+    /// As [`Store::record_observations`], for figures taken from an uploaded file (a data-entry
+    /// template, a CSV): each figure is audited as `observation.import`, and one more entry,
+    /// `import`, names the file and how many figures it brought, all in the same transaction.
+    pub async fn import_observations(
+        &self,
+        framework: &FrameworkRef,
+        items: &[NewObservation],
+        actor: &Actor,
+        file_name: &str,
+    ) -> Result<Vec<i64>> {
+        self.write_observations(framework, items, &[], actor, Some(file_name))
+            .await
+    }
+
+    async fn write_observations(
+        &self,
+        framework: &FrameworkRef,
+        items: &[NewObservation],
+        evidence: &[Vec<EvidenceItem>],
+        actor: &Actor,
+        imported_from: Option<&str>,
+    ) -> Result<Vec<i64>> {
+        let action = if imported_from.is_some() {
+            "observation.import"
+        } else {
+            "observation.create"
+        };
         let rules = self.framework(framework).await?;
         let mut tx = self.pool.begin().await?;
         let unit_codes: BTreeSet<&str> = items.iter().map(|i| i.unit_code.as_str()).collect();
@@ -301,7 +332,7 @@ impl Store {
                         .bind(actor.user_id)
                         .bind(actor.username.clone())
                         .bind(actor.address.clone())
-                        .bind("observation.create")
+                        .bind(action)
                         .bind(item.unit_code.clone())
                         .bind(item.indicator_code.clone())
                         .bind(audit_json(o));
@@ -342,6 +373,31 @@ impl Store {
             Some(&touched_indicators),
         )
         .await?;
+        if let Some(file_name) = imported_from {
+            let units: BTreeSet<&str> = items.iter().map(|i| i.unit_code.as_str()).collect();
+            let single_unit = match units.len() {
+                1 => units.first().copied(),
+                _ => None,
+            };
+            let summary = serde_json::json!({
+                "file": file_name,
+                "framework": framework.code,
+                "version": framework.version,
+                "figures": ids.len(),
+                "units": units.len(),
+            });
+            audit(
+                &mut tx.conn(),
+                actor,
+                "import",
+                single_unit,
+                None,
+                None,
+                None,
+                Some(summary.to_string()),
+            )
+            .await?;
+        }
         tx.commit().await?;
         if rows.len() >= crate::units::BULK {
             self.analyze().await?;

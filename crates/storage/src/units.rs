@@ -313,24 +313,31 @@ impl Store {
     /// Fills in the search key of units written before it existed.
     pub(crate) async fn backfill_search_names(&self) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        #[derive(sqlx::FromRow)]
-        struct Named {
-            id: i64,
-            name: String,
-        }
-        let stale = sql!(tx.conn(), fetch_all Named,
-            "SELECT id, name FROM units WHERE search_name = ''")?;
-        for unit in &stale {
-            sql!(tx.conn(), execute "UPDATE units SET search_name = $1 WHERE id = $2",
-                text::fold(&unit.name), unit.id)?;
-        }
+        fill_search_names(&mut tx.conn()).await?;
         tx.commit().await?;
         Ok(())
     }
 }
 
+/// Writes the search key of every unit that has none (written before the key existed, or
+/// imported from an archive, which leaves it out).
+pub(crate) async fn fill_search_names(conn: &mut Conn<'_>) -> Result<()> {
+    #[derive(sqlx::FromRow)]
+    struct Named {
+        id: i64,
+        name: String,
+    }
+    let stale = sql!(&mut *conn, fetch_all Named,
+        "SELECT id, name FROM units WHERE search_name = ''")?;
+    for unit in &stale {
+        sql!(&mut *conn, execute "UPDATE units SET search_name = $1 WHERE id = $2",
+            text::fold(&unit.name), unit.id)?;
+    }
+    Ok(())
+}
+
 /// Recomputes the unit → ancestor table from the parent links.
-async fn rebuild_ancestry(conn: &mut Conn<'_>) -> Result<()> {
+pub(crate) async fn rebuild_ancestry(conn: &mut Conn<'_>) -> Result<()> {
     #[derive(sqlx::FromRow)]
     struct Link {
         id: i64,

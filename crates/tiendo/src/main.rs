@@ -9,9 +9,11 @@ use clap::{Parser, Subcommand};
 use tiendo_domain::access::Role;
 use tiendo_domain::framework_file::parse_framework;
 use tiendo_domain::unit_list::parse_unit_list;
-use tiendo_domain::{Date, Unit, UnitKind};
+use tiendo_domain::{Date, Lang, Unit, UnitKind};
+use tiendo_exchange::ExchangeError;
 use tiendo_storage::{
-    Actor, DatabaseUrl, FileStore, NewUser, Period, StorageError, Store, grant, settings,
+    Actor, ArchiveProgress, DatabaseUrl, FileStore, NewUser, Period, StorageError, Store, grant,
+    settings,
 };
 use tiendo_web::auth::{hash_password, new_secret, secret_hash};
 
@@ -85,6 +87,79 @@ enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// Write a unit's progress report (báo cáo tiến độ) for a date: a ward's indicators, or a
+    /// city's units side by side, as an official document.
+    Report {
+        /// The unit code, e.g. 14833 (Phường Bắc Sơn) or 382 (Thành phố Sầm Sơn).
+        #[arg(long)]
+        unit: String,
+        /// The as-of date (YYYY-MM-DD); the dataset's default, else today.
+        #[arg(long)]
+        as_of: Option<String>,
+        /// docx (editable), pdf or xlsx.
+        #[arg(long, default_value = "docx")]
+        format: String,
+        /// Where to write the document.
+        #[arg(long)]
+        out: PathBuf,
+        /// The framework code; the one in force on the date when absent.
+        #[arg(long)]
+        framework: Option<String>,
+        /// vi or en.
+        #[arg(long, default_value = "vi", value_parser = ["vi", "en"])]
+        lang: String,
+        /// The issuing body, e.g. "BAN CHỈ ĐẠO CHUYỂN ĐỔI SỐ" (default: the unit's committee).
+        #[arg(long)]
+        issuer: Option<String>,
+        /// The document number, e.g. 125/BC-UBND (default: left blank).
+        #[arg(long)]
+        number: Option<String>,
+        /// The signer's name (default: a blank line).
+        #[arg(long)]
+        signer: Option<String>,
+        #[command(flatten)]
+        db: Database,
+    },
+    /// Write a unit's data-entry template (mẫu nhập liệu), pre-filled with the figures in force.
+    Template {
+        #[arg(long)]
+        unit: String,
+        #[arg(long)]
+        as_of: Option<String>,
+        /// xlsx (locked columns, drop-down lists, instructions) or csv.
+        #[arg(long, default_value = "xlsx", value_parser = ["xlsx", "csv"])]
+        format: String,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        framework: Option<String>,
+        #[arg(long, default_value = "vi", value_parser = ["vi", "en"])]
+        lang: String,
+        #[command(flatten)]
+        db: Database,
+    },
+    /// Export the whole dataset (units, frameworks, figures, evidence metadata, accounts,
+    /// submissions, audit log) as an archive that `tiendo import` reads into any database.
+    Export {
+        /// The archive to write, e.g. data.tiendo.zip.
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        db: Database,
+    },
+    /// Import a file: a data-entry template (.xlsx) or CSV of figures, checked whole and written
+    /// all or nothing; or an archive from `tiendo export`, into an empty database.
+    Import {
+        file: PathBuf,
+        /// For a CSV: the framework its figures are for (default: the latest).
+        #[arg(long)]
+        framework: Option<String>,
+        /// Check and show what would change; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        db: Database,
     },
     /// Open the read API and pages to everyone (public dashboard), or close them.
     PublicDashboard {
@@ -482,6 +557,102 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await?;
             println!("Đã thu hồi / revoked {n} token(s) «{name}» of {username}");
         }
+        Command::Report {
+            unit,
+            as_of,
+            format,
+            out,
+            framework,
+            lang,
+            issuer,
+            number,
+            signer,
+            db,
+        } => {
+            let store = open(&db.url).await?;
+            let format: tiendo_exchange::Format = format.parse().map_err(exchange_error)?;
+            let as_of = as_of_or_default(&store, as_of).await?;
+            let framework = store.framework_ref(framework.as_deref(), Some(as_of)).await?;
+            let options = tiendo_exchange::ReportOptions {
+                lang: parse_lang(&lang),
+                issuer,
+                number,
+                signer,
+                place: None,
+                issued_on: None,
+            };
+            let (bytes, _) = tiendo_exchange::report::report_file(
+                &store, &unit, &framework, as_of, &options, format,
+            )
+            .await
+            .map_err(exchange_error)?;
+            write_file(&out, &bytes)?;
+            println!(
+                "Đã ghi báo cáo / wrote the report: {} ({} bytes, {}, {})",
+                out.display(),
+                bytes.len(),
+                framework.code,
+                as_of.dmy()
+            );
+        }
+        Command::Template {
+            unit,
+            as_of,
+            format,
+            out,
+            framework,
+            lang,
+            db,
+        } => {
+            let store = open(&db.url).await?;
+            let as_of = as_of_or_default(&store, as_of).await?;
+            let framework = store.framework_ref(framework.as_deref(), Some(as_of)).await?;
+            let lang = parse_lang(&lang);
+            let (bytes, _) = if format == "csv" {
+                tiendo_exchange::template::template_csv(&store, &unit, &framework, as_of, lang)
+                    .await
+            } else {
+                tiendo_exchange::template::template_xlsx(
+                    &store,
+                    &unit,
+                    &framework,
+                    as_of,
+                    tiendo_web::today(),
+                    lang,
+                )
+                .await
+            }
+            .map_err(exchange_error)?;
+            write_file(&out, &bytes)?;
+            println!(
+                "Đã ghi mẫu nhập liệu / wrote the template: {} ({} bytes)",
+                out.display(),
+                bytes.len()
+            );
+        }
+        Command::Export { out, db } => {
+            let store = open(&db.url).await?;
+            let file = std::fs::File::create(&out).map_err(|e| {
+                anyhow!(
+                    "không tạo được tệp {0}: {e}
+cannot create {0}: {e}",
+                    out.display()
+                )
+            })?;
+            let summary = store.export_archive(std::io::BufWriter::new(file)).await?;
+            println!(
+                "Đã xuất / exported {} rows in {} tables to {}",
+                summary.total_rows(),
+                summary.tables.len(),
+                out.display()
+            );
+        }
+        Command::Import {
+            file,
+            framework,
+            dry_run,
+            db,
+        } => return import(&file, framework.as_deref(), dry_run, &db.url).await,
         Command::PublicDashboard { state, db } => {
             let store = open(&db.url).await?;
             let on = state == "on";
@@ -499,6 +670,168 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn parse_lang(code: &str) -> Lang {
+    if code == "en" { Lang::En } else { Lang::Vi }
+}
+
+/// An error of the documents layer, in both languages.
+fn exchange_error(e: ExchangeError) -> anyhow::Error {
+    match e {
+        ExchangeError::Storage(e) => e.into(),
+        ExchangeError::Invalid { vi, en } => anyhow!("lỗi: {vi}\nerror: {en}"),
+        ExchangeError::Document(e) => anyhow!("lỗi: {}\nerror: {e}", e.message_vi()),
+    }
+}
+
+/// The date asked for, else the dataset's own (the demo's meeting day), else today.
+async fn as_of_or_default(store: &Store, as_of: Option<String>) -> anyhow::Result<Date> {
+    if let Some(day) = parse_date_arg("--as-of", as_of)? {
+        return Ok(day);
+    }
+    let configured = store.setting(settings::DEFAULT_AS_OF).await?;
+    Ok(configured
+        .and_then(|d| d.parse().ok())
+        .unwrap_or_else(tiendo_web::today))
+}
+
+fn write_file(path: &PathBuf, bytes: &[u8]) -> anyhow::Result<()> {
+    std::fs::write(path, bytes).map_err(|e| {
+        anyhow!(
+            "không ghi được tệp {0}: {e}\ncannot write {0}: {e}",
+            path.display()
+        )
+    })
+}
+
+/// Whether a file is an archive from `tiendo export` (a zip with a manifest) rather than a
+/// workbook (also a zip) or a CSV.
+fn is_archive(path: &std::path::Path, bytes: &[u8]) -> bool {
+    let name = path.to_string_lossy().to_ascii_lowercase();
+    if name.ends_with(".xlsx") || name.ends_with(".csv") {
+        return false;
+    }
+    bytes.starts_with(b"PK") && bytes.windows(13).any(|w| w == b"manifest.json")
+}
+
+fn progress_bar(len: u64, what: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg:28} [{bar:40}] {pos}/{len} ({eta})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message(what.to_string());
+    bar
+}
+
+async fn import(
+    file: &PathBuf,
+    framework: Option<&str>,
+    dry_run: bool,
+    db: &str,
+) -> anyhow::Result<ExitCode> {
+    let bytes = std::fs::read(file).map_err(|e| {
+        anyhow!(
+            "không đọc được tệp {0}: {e}\ncannot read {0}: {e}",
+            file.display()
+        )
+    })?;
+    let store = open(db).await?;
+    let actor = Actor::system("cli");
+    if is_archive(file, &bytes) {
+        if dry_run {
+            return Err(anyhow!(
+                "--dry-run chỉ dùng cho mẫu nhập liệu và CSV\n--dry-run is for templates and CSV only"
+            ));
+        }
+        let bar = progress_bar(0, "");
+        let summary = store
+            .import_archive(std::io::Cursor::new(bytes), &|p: ArchiveProgress| {
+                bar.set_length(p.rows_total);
+                bar.set_position(p.rows_done);
+                bar.set_message(p.table.to_string());
+            }, &actor)
+            .await?;
+        bar.finish_and_clear();
+        println!(
+            "Đã nhập kho dữ liệu / imported the archive: {} rows in {} tables",
+            summary.total_rows(),
+            summary.tables.len()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let framework = match framework {
+        Some(code) => Some(store.framework_ref(Some(code), None).await?),
+        None => None,
+    };
+    let file_name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let bar = progress_bar(0, "kiểm tra / checking");
+    let plan = tiendo_exchange::template::plan_import(
+        &store,
+        &bytes,
+        &file_name,
+        framework.as_ref(),
+        tiendo_web::today(),
+        &|done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        },
+    )
+    .await
+    .map_err(exchange_error)?;
+    bar.finish_and_clear();
+    if !plan.problems.is_empty() {
+        eprintln!(
+            "Tệp có {n} lỗi, không số liệu nào được ghi / the file has {n} mistakes; nothing was written:",
+            n = plan.problems.len()
+        );
+        for p in &plan.problems {
+            eprintln!("  {}\n    {}", p.describe(Lang::Vi), p.describe(Lang::En));
+        }
+        return Ok(ExitCode::FAILURE);
+    }
+    println!(
+        "{} số liệu mới, {} dòng không đổi / {} new figures, {} rows unchanged ({} {})",
+        plan.changes.len(),
+        plan.unchanged,
+        plan.changes.len(),
+        plan.unchanged,
+        plan.framework.code,
+        plan.framework.version
+    );
+    for c in plan.changes.iter().take(200) {
+        println!(
+            "  {}!{}  {} {}  {} → {}  ({})",
+            c.sheet,
+            c.row,
+            c.unit_code,
+            c.indicator_code,
+            c.before.as_ref().map_or("–", |b| b.vi.as_str()),
+            c.after.vi,
+            c.observation.observed_on.dmy()
+        );
+    }
+    if plan.changes.len() > 200 {
+        println!("  … {} more / {} nữa", plan.changes.len() - 200, plan.changes.len() - 200);
+    }
+    if dry_run || plan.changes.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    // The figures go in as one transaction, so its progress is not observable: a spinner.
+    let spinner = indicatif::ProgressBar::new_spinner();
+    spinner.set_message(format!("ghi {n} số liệu / writing {n} figures", n = plan.changes.len()));
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    let written = tiendo_exchange::template::apply_import(&store, &plan, &actor)
+        .await
+        .map_err(exchange_error)?;
+    spinner.finish_and_clear();
+    println!("Đã ghi / written: {written} số liệu / figures");
     Ok(ExitCode::SUCCESS)
 }
 

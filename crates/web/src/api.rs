@@ -69,7 +69,11 @@ impl utoipa::Modify for Security {
         crate::review_api::list_exclusions,
         crate::review_api::decide_exclusion,
         crate::review_api::show_submission,
-        crate::review_api::act_on_submission
+        crate::review_api::act_on_submission,
+        crate::documents::report_api,
+        crate::documents::export_api,
+        crate::documents::template_api,
+        crate::documents::import_api
     ),
     components(schemas(
         SummaryResponse,
@@ -86,7 +90,10 @@ impl utoipa::Modify for Security {
         crate::evidence::EvidenceInput,
         crate::evidence::UploadedFile,
         crate::review_api::SubmissionAction,
-        crate::review_api::SubmissionInfo
+        crate::review_api::SubmissionInfo,
+        crate::documents::ImportResult,
+        crate::documents::ImportChangeInfo,
+        crate::documents::ImportProblemInfo
     )),
     modifiers(&Security)
 )]

@@ -5,6 +5,7 @@ mod api;
 pub mod auth;
 mod charts;
 pub mod demo;
+mod documents;
 mod entry_api;
 mod error;
 mod evidence;
@@ -70,6 +71,7 @@ pub fn router(state: AppState) -> Router {
         .merge(search::routes())
         .merge(evidence::routes())
         .merge(review_api::routes())
+        .merge(documents::routes())
         .fallback(pages::not_found)
         .with_state(state)
         // The fastest level: pages shrink by nine tenths all the same, in a fraction of the time

@@ -755,6 +755,54 @@ struct UnitPage {
     /// Exclusion requests waiting for this viewer's decision (reviewers only).
     pending_exclusions: Vec<tiendo_storage::ExclusionRequest>,
     entry_href: String,
+    downloads: Downloads,
+}
+
+/// The documents a unit's page offers: the report, the view's data, the template and the
+/// import, each on the page's date, framework and language.
+pub(crate) struct Downloads {
+    /// Reports and the template carry figures: only for those who may read them.
+    pub can_read: bool,
+    pub can_enter: bool,
+    /// A city's counts are a summary; a ward's indicators carry figures.
+    pub can_export: bool,
+    pub report_docx: String,
+    pub report_pdf: String,
+    pub report_xlsx: String,
+    pub export_xlsx: String,
+    pub template_xlsx: String,
+    pub template_csv: String,
+    pub import_href: String,
+}
+
+impl Downloads {
+    fn new(
+        view: &ViewContext,
+        path: &str,
+        group: Option<&str>,
+        is_overview: bool,
+        can_read: bool,
+        can_enter: bool,
+    ) -> Downloads {
+        let report = |format: &str| view.link(&format!("{path}/report"), &[("format", format)]);
+        let mut export: Vec<(&str, &str)> =
+            vec![("view", if is_overview { "summary" } else { "indicators" })];
+        if let Some(g) = group {
+            export.push(("group", g));
+        }
+        Downloads {
+            can_read,
+            can_enter,
+            can_export: is_overview || can_read,
+            report_docx: report("docx"),
+            report_pdf: report("pdf"),
+            report_xlsx: report("xlsx"),
+            export_xlsx: view.link(&format!("{path}/export"), &export),
+            template_xlsx: view.link(&format!("{path}/template"), &[]),
+            template_csv: view.link(&format!("{path}/template"), &[("format", "csv")]),
+            import_href: view.link(&format!("{path}/import"), &[]),
+        }
+    }
 }
 
 impl UnitPage {
@@ -887,6 +935,7 @@ async fn build_unit_page(
         unit.name,
         lang.pick("theo từng tháng", "month by month")
     );
+    let downloads = Downloads::new(&view, &path, group, overview.is_some(), can_read, can_enter);
     Ok(UnitPage {
         lang,
         signed_in: viewer.user.as_ref().map(|u| u.username.clone()),
@@ -937,6 +986,7 @@ async fn build_unit_page(
         submission,
         pending_exclusions,
         entry_href: view.link(&format!("{path}/entry"), &[]),
+        downloads,
     })
 }
 

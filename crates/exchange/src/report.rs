@@ -1,0 +1,637 @@
+//! The progress report (báo cáo tiến độ) of a unit, or of a city over its units, for a
+//! framework and a date: what it says, as an [`OfficialDocument`] that `tiendo-documents`
+//! writes as DOCX or PDF. A unit that is assessed itself (a ward) gets its indicators one by one;
+//! a unit above (a city, a province) gets its units side by side.
+
+use std::collections::HashMap;
+
+use tiendo_documents::{
+    Align, Block, Cell, Column, Metadata, OfficialDocument, Paragraph, Row, Run, Signature, Table,
+    Tone,
+};
+use tiendo_domain::report::{GroupGap, place_and_date, standing_sentence, units_sentence};
+use tiendo_domain::{Counts, Date, Lang, Ratio, Status, Unit, completion_ranks};
+use tiendo_storage::{FrameworkRef, IndicatorRow, Store, Summary};
+
+use crate::{Format, Result, file_stem};
+
+/// What the caller may set on the document; everything has a default taken from the unit.
+#[derive(Clone, Debug, Default)]
+pub struct ReportOptions {
+    pub lang: Lang,
+    /// The issuing body, e.g. "BAN CHỈ ĐẠO CHUYỂN ĐỔI SỐ"; by default the unit's people's
+    /// committee ("UBND PHƯỜNG BẮC SƠN").
+    pub issuer: Option<String>,
+    /// The document number, e.g. "125/BC-UBND"; by default left blank to be filled in on issue.
+    pub number: Option<String>,
+    /// The signer's name; by default a blank line.
+    pub signer: Option<String>,
+    /// The place in the date line; by default the unit's name without its kind ("Bắc Sơn").
+    pub place: Option<String>,
+    /// The date of issue; by default the as-of date.
+    pub issued_on: Option<Date>,
+}
+
+/// The status's shading in documents.
+pub fn tone(status: Status) -> Tone {
+    match status {
+        Status::Achieved => Tone::Good,
+        Status::InProgress => Tone::Progress,
+        Status::NotAchieved => Tone::Bad,
+        Status::NoData | Status::NotApplicable => Tone::Muted,
+    }
+}
+
+/// `83,9%`, or `–` when nothing applies.
+pub(crate) fn percent(ratio: Option<Ratio>, lang: Lang) -> String {
+    match ratio {
+        Some(r) => format!("{}%", r.mul(Ratio::from_int(100)).round_to(1).format(lang)),
+        None => "–".into(),
+    }
+}
+
+/// "Phường Bắc Sơn" → "Bắc Sơn": the name a place-and-date line uses.
+pub(crate) fn place_name(unit: &Unit) -> String {
+    let kind = unit.kind.label(Lang::Vi);
+    unit.name
+        .strip_prefix(kind)
+        .map(str::trim)
+        .filter(|rest| !rest.is_empty())
+        .unwrap_or(&unit.name)
+        .to_string()
+}
+
+/// The report as a file: its bytes and a file name such as
+/// `bao-cao-phuong-bac-son-2022-10-31.docx`.
+pub async fn report_file(
+    store: &Store,
+    unit_code: &str,
+    framework: &FrameworkRef,
+    as_of: Date,
+    options: &ReportOptions,
+    format: Format,
+) -> Result<(Vec<u8>, String)> {
+    let unit = store.unit(unit_code).await?;
+    let lang = options.lang;
+    let name = format!(
+        "{}-{as_of}.{}",
+        file_stem(&[lang.pick("bao cao", "report"), &unit.name]),
+        format.extension()
+    );
+    let bytes = match format {
+        Format::Docx => {
+            let doc = progress_report(store, unit_code, framework, as_of, options).await?;
+            tiendo_documents::docx::to_docx(&doc)?
+        }
+        Format::Pdf => {
+            let doc = progress_report(store, unit_code, framework, as_of, options).await?;
+            tiendo_documents::pdf::to_pdf(&doc, tiendo_documents::fonts::Fonts::find()?)?
+        }
+        Format::Xlsx => {
+            let book =
+                crate::workbook::report_workbook(store, unit_code, framework, as_of, lang).await?;
+            tiendo_documents::sheet::write_workbook(&book)?
+        }
+    };
+    Ok((bytes, name))
+}
+
+/// The progress report of `unit_code` for `framework` on `as_of`.
+pub async fn progress_report(
+    store: &Store,
+    unit_code: &str,
+    framework: &FrameworkRef,
+    as_of: Date,
+    options: &ReportOptions,
+) -> Result<OfficialDocument> {
+    let lang = options.lang;
+    let unit = store.unit(unit_code).await?;
+    let parent = match &unit.parent_code {
+        Some(code) => Some(store.unit(code).await?),
+        None => None,
+    };
+    let rows = store.unit_indicators(unit_code, framework, as_of).await?;
+    let framework_name = lang.pick(&framework.name, &framework.name_en).to_string();
+    let (title, body, on_behalf, office) = if rows.is_empty() {
+        let summary = store.summary(unit_code, framework, as_of).await?;
+        let body = units_body(store, &summary, framework, as_of, lang).await?;
+        (
+            lang.pick(
+                "Tiến độ thực hiện các chỉ tiêu của các đơn vị",
+                "Progress of the units on their indicators",
+            ),
+            body,
+            lang.pick("TM. ỦY BAN NHÂN DÂN", "ON BEHALF OF THE PEOPLE'S COMMITTEE"),
+            lang.pick("CHỦ TỊCH", "CHAIRPERSON"),
+        )
+    } else {
+        let evidence = store.evidence_in_force(framework, unit_code, as_of).await?;
+        let evidence: HashMap<String, Vec<String>> = evidence
+            .into_iter()
+            .map(|(code, items)| {
+                let described = items.iter().map(|e| e.item.describe_in(lang)).collect();
+                (code, described)
+            })
+            .collect();
+        (
+            lang.pick(
+                "Tiến độ thực hiện các chỉ tiêu",
+                "Progress on the indicators",
+            ),
+            unit_body(&unit, framework, &rows, &evidence, as_of, lang),
+            lang.pick("TM. ỦY BAN NHÂN DÂN", "ON BEHALF OF THE PEOPLE'S COMMITTEE"),
+            lang.pick("CHỦ TỊCH", "CHAIRPERSON"),
+        )
+    };
+    let committee = |u: &Unit| match lang {
+        Lang::Vi => format!("UBND {}", u.name.to_uppercase()),
+        Lang::En => format!("PEOPLE'S COMMITTEE OF {}", u.name.to_uppercase()),
+    };
+    let issuer = options.issuer.clone().unwrap_or_else(|| committee(&unit));
+    // A body other than the committee issues under it: the committee is then its parent line.
+    let issuer_parent = if options.issuer.is_some() {
+        Some(committee(&unit))
+    } else {
+        None
+    };
+    let number = match (&options.number, lang) {
+        (Some(n), Lang::Vi) => format!("Số: {n}"),
+        (Some(n), Lang::En) => format!("No.: {n}"),
+        (None, Lang::Vi) => "Số:        /BC-UBND".into(),
+        (None, Lang::En) => "No.:        /BC-UBND".into(),
+    };
+    let place = options.place.clone().unwrap_or_else(|| place_name(&unit));
+    let issued_on = options.issued_on.unwrap_or(as_of);
+    let mut recipients = Vec::new();
+    if let Some(parent) = &parent {
+        recipients.push(match lang {
+            Lang::Vi => format!("- UBND {} (để báo cáo);", parent.name),
+            Lang::En => format!("- People's Committee of {} (for its information);", parent.name),
+        });
+    }
+    recipients.push(
+        lang.pick("- Ban Chỉ đạo (để theo dõi);", "- The steering committee (to follow up);")
+            .into(),
+    );
+    recipients.push(lang.pick("- Lưu: VT.", "- Filed: office records.").into());
+    let subject = match lang {
+        Lang::Vi => format!("{framework_name} — {} — {}", unit.name, as_of.dmy()),
+        Lang::En => format!("{framework_name} — {} — {}", unit.name, as_of.dmy()),
+    };
+    Ok(OfficialDocument {
+        issuer_parent,
+        issuer,
+        national_title: lang
+            .pick(
+                "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+                "SOCIALIST REPUBLIC OF VIETNAM",
+            )
+            .into(),
+        national_motto: lang
+            .pick("Độc lập - Tự do - Hạnh phúc", "Independence - Freedom - Happiness")
+            .into(),
+        number,
+        place_and_date: place_and_date(&place, issued_on, lang),
+        kind: lang.pick("BÁO CÁO", "REPORT").into(),
+        title: vec![
+            title.to_string(),
+            framework_name.clone(),
+            match lang {
+                Lang::Vi => format!("tính đến ngày {}", as_of.dmy()),
+                Lang::En => format!("as of {}", as_of.dmy()),
+            },
+        ],
+        body,
+        recipients_label: lang.pick("Nơi nhận:", "Recipients:").into(),
+        recipients,
+        signature: Signature {
+            on_behalf: Some(on_behalf.into()),
+            office: office.into(),
+            name: options.signer.clone().unwrap_or_default(),
+        },
+        metadata: Metadata {
+            title: format!("{} — {}", lang.pick("Báo cáo", "Report"), unit.name),
+            author: "tiendo".into(),
+            subject,
+            language: lang.code().into(),
+        },
+    })
+}
+
+fn heading(text: &str) -> Block {
+    Block::Heading(text.to_string())
+}
+
+fn counts_cells(counts: &Counts, lang: Lang) -> Vec<Cell> {
+    vec![
+        Cell::text(counts.applicable.to_string()),
+        Cell::toned(counts.achieved.to_string(), Tone::Good),
+        Cell::toned(counts.in_progress.to_string(), Tone::Progress),
+        Cell::toned(counts.not_achieved.to_string(), Tone::Bad),
+        Cell::toned(counts.no_data.to_string(), Tone::Muted),
+        Cell::text(percent(counts.completion(), lang)),
+    ]
+}
+
+fn counts_columns(first: &str, lang: Lang) -> Vec<Column> {
+    let col = |header: &str, weight, align| Column {
+        header: header.to_string(),
+        weight,
+        align,
+    };
+    vec![
+        col(lang.pick("STT", "No."), 5, Align::Center),
+        col(first, 30, Align::Left),
+        col(lang.pick("Số chỉ tiêu", "Indicators"), 9, Align::Center),
+        col(lang.pick("Hoàn thành", "Achieved"), 10, Align::Center),
+        col(lang.pick("Đang triển khai", "In progress"), 11, Align::Center),
+        col(lang.pick("Chưa đạt", "Not achieved"), 9, Align::Center),
+        col(lang.pick("Chưa có số liệu", "No data"), 10, Align::Center),
+        col(lang.pick("Tỷ lệ hoàn thành", "Completion"), 11, Align::Center),
+    ]
+}
+
+/// A ward's body: the sentence, the counts per group, every indicator, then what is unmet.
+fn unit_body(
+    unit: &Unit,
+    framework: &FrameworkRef,
+    rows: &[IndicatorRow],
+    evidence: &HashMap<String, Vec<String>>,
+    as_of: Date,
+    lang: Lang,
+) -> Vec<Block> {
+    let mut counts = Counts::default();
+    let mut groups: Vec<(String, Counts)> = Vec::new();
+    for row in rows {
+        counts.add(row.status, 1);
+        let name = lang.pick(&row.group.name, &row.group.name_en).to_string();
+        match groups.last_mut() {
+            Some((last, c)) if *last == name => c.add(row.status, 1),
+            _ => {
+                let mut c = Counts::default();
+                c.add(row.status, 1);
+                groups.push((name, c));
+            }
+        }
+    }
+    let gaps: Vec<GroupGap> = groups
+        .iter()
+        .map(|(name, c)| GroupGap {
+            group_name: name.clone(),
+            not_achieved: c.not_achieved,
+        })
+        .collect();
+    let framework_name = lang.pick(&framework.name, &framework.name_en);
+    let mut body = vec![
+        heading(lang.pick("I. KẾT QUẢ CHUNG", "I. OVERALL RESULT")),
+        Block::Paragraph(Paragraph::body(match lang {
+            Lang::Vi => format!(
+                "Thực hiện {framework_name}, {} báo cáo tiến độ thực hiện các chỉ tiêu tính đến ngày {} như sau:",
+                unit.name,
+                as_of.dmy()
+            ),
+            Lang::En => format!(
+                "Under the {framework_name}, {} reports its progress on the indicators as of {}:",
+                unit.name,
+                as_of.dmy()
+            ),
+        })),
+        Block::Paragraph(Paragraph {
+            runs: vec![Run::bold(standing_sentence(&unit.name, &counts, &gaps, lang))],
+            align: Align::Justify,
+            indent_first_line: true,
+        }),
+    ];
+    let mut group_rows: Vec<Row> = groups
+        .iter()
+        .enumerate()
+        .map(|(i, (name, c))| {
+            let mut cells = vec![Cell::text((i + 1).to_string()), Cell::text(name.clone())];
+            cells.extend(counts_cells(c, lang));
+            Row::Cells(cells)
+        })
+        .collect();
+    let mut total = vec![
+        Cell::text(""),
+        Cell {
+            bold: true,
+            ..Cell::text(lang.pick("Tổng cộng", "Total"))
+        },
+    ];
+    total.extend(counts_cells(&counts, lang).into_iter().map(|c| Cell { bold: true, ..c }));
+    group_rows.push(Row::Cells(total));
+    body.push(Block::Table(Table {
+        columns: counts_columns(lang.pick("Nhóm chỉ tiêu", "Group"), lang),
+        rows: group_rows,
+    }));
+
+    body.push(heading(lang.pick(
+        "II. KẾT QUẢ THEO TỪNG CHỈ TIÊU",
+        "II. RESULT BY INDICATOR",
+    )));
+    let col = |header: &str, weight, align| Column {
+        header: header.to_string(),
+        weight,
+        align,
+    };
+    let mut table_rows = Vec::new();
+    let mut current_group = None;
+    for (i, row) in rows.iter().enumerate() {
+        if current_group != Some(&row.group.code) {
+            current_group = Some(&row.group.code);
+            table_rows.push(Row::Section(
+                lang.pick(&row.group.name, &row.group.name_en).to_string(),
+            ));
+        }
+        let indicator = &row.indicator;
+        let count_unit = match lang {
+            Lang::En => indicator
+                .count_unit_en
+                .as_deref()
+                .or(indicator.count_unit.as_deref()),
+            Lang::Vi => indicator.count_unit.as_deref(),
+        };
+        let (value, date) = match &row.latest {
+            Some(o) => (
+                o.figure.describe(indicator.measure, count_unit, lang),
+                o.observed_on.dmy(),
+            ),
+            None => ("–".into(), "–".into()),
+        };
+        let evidence_text = evidence
+            .get(&indicator.code)
+            .map(|items| items.join("; "))
+            .unwrap_or_else(|| "–".into());
+        table_rows.push(Row::Cells(vec![
+            Cell::text((i + 1).to_string()),
+            Cell::text(format!(
+                "{}. {}",
+                indicator.code,
+                lang.pick(&indicator.name, &indicator.name_en)
+            )),
+            Cell::text(indicator.target.describe(indicator.measure, lang)),
+            Cell::text(value),
+            Cell::text(date),
+            Cell::toned(row.status.label(lang), tone(row.status)),
+            Cell::text(evidence_text),
+        ]));
+    }
+    body.push(Block::Table(Table {
+        columns: vec![
+            col(lang.pick("STT", "No."), 5, Align::Center),
+            col(lang.pick("Chỉ tiêu", "Indicator"), 33, Align::Left),
+            col(lang.pick("Chỉ tiêu phải đạt", "Target"), 10, Align::Center),
+            col(lang.pick("Kết quả", "Value"), 12, Align::Center),
+            col(lang.pick("Ngày số liệu", "Date"), 11, Align::Center),
+            col(lang.pick("Tình trạng", "Status"), 11, Align::Center),
+            col(lang.pick("Minh chứng", "Evidence"), 18, Align::Left),
+        ],
+        rows: table_rows,
+    }));
+
+    body.push(heading(lang.pick(
+        "III. CÁC CHỈ TIÊU CHƯA HOÀN THÀNH",
+        "III. INDICATORS NOT YET ACHIEVED",
+    )));
+    let unmet: Vec<&IndicatorRow> = rows
+        .iter()
+        .filter(|r| matches!(r.status, Status::NotAchieved | Status::InProgress | Status::NoData))
+        .collect();
+    if unmet.is_empty() {
+        body.push(Block::Paragraph(Paragraph::body(lang.pick(
+            "Tất cả các chỉ tiêu áp dụng đã hoàn thành.",
+            "Every applicable indicator is achieved.",
+        ))));
+    }
+    // Not achieved first, then in progress, then without figures: the order of urgency.
+    for status in [Status::NotAchieved, Status::InProgress, Status::NoData] {
+        for row in unmet.iter().filter(|r| r.status == status) {
+            let indicator = &row.indicator;
+            body.push(Block::Paragraph(Paragraph {
+                runs: vec![
+                    Run::bold(format!(
+                        "- {} {} ",
+                        indicator.code,
+                        lang.pick(&indicator.name, &indicator.name_en)
+                    )),
+                    Run::italic(format!("({})", row.status.label(lang).to_lowercase())),
+                    Run::plain(format!(": {}", lang.pick(&row.reason.vi, &row.reason.en))),
+                ],
+                align: Align::Justify,
+                indent_first_line: true,
+            }));
+        }
+    }
+    body
+}
+
+/// A city's body: its units side by side, by count and by group, then each unit's gaps.
+async fn units_body(
+    store: &Store,
+    summary: &Summary,
+    framework: &FrameworkRef,
+    as_of: Date,
+    lang: Lang,
+) -> Result<Vec<Block>> {
+    let unit = &summary.unit;
+    let children = &summary.children;
+    let complete = children
+        .iter()
+        .filter(|c| c.counts.applicable > 0 && c.counts.achieved == c.counts.applicable)
+        .count();
+    let assessed: Vec<_> = children.iter().filter(|c| c.counts.applicable > 0).collect();
+    let framework_name = lang.pick(&framework.name, &framework.name_en);
+    let rules = store.framework(framework).await?;
+
+    // Each group's counts for every unit: one summary per group, whatever the number of units.
+    let mut by_group: Vec<(String, HashMap<String, Counts>)> = Vec::new();
+    for group in &rules.groups {
+        let s = store
+            .summary_in_group(&unit.code, framework, as_of, Some(&group.code))
+            .await?;
+        let per_unit = s
+            .children
+            .into_iter()
+            .map(|c| (c.unit.code, c.counts))
+            .collect();
+        by_group.push((lang.pick(&group.name, &group.name_en).to_string(), per_unit));
+    }
+
+    let mut body = vec![
+        heading(lang.pick("I. KẾT QUẢ CHUNG", "I. OVERALL RESULT")),
+        Block::Paragraph(Paragraph::body(match lang {
+            Lang::Vi => format!(
+                "Thực hiện {framework_name}, {} báo cáo tiến độ thực hiện các chỉ tiêu của các đơn vị trực thuộc tính đến ngày {} như sau:",
+                unit.name,
+                as_of.dmy()
+            ),
+            Lang::En => format!(
+                "Under the {framework_name}, {} reports the progress of its units on the indicators as of {}:",
+                unit.name,
+                as_of.dmy()
+            ),
+        })),
+        Block::Paragraph(Paragraph {
+            runs: vec![Run::bold(units_sentence(
+                &unit.name,
+                complete,
+                assessed.len(),
+                lang,
+            ))],
+            align: Align::Justify,
+            indent_first_line: true,
+        }),
+    ];
+    for child in &assessed {
+        let gaps: Vec<GroupGap> = by_group
+            .iter()
+            .map(|(name, per_unit)| GroupGap {
+                group_name: name.clone(),
+                not_achieved: per_unit
+                    .get(&child.unit.code)
+                    .map_or(0, |c| c.not_achieved),
+            })
+            .collect();
+        body.push(Block::Paragraph(Paragraph::body(format!(
+            "- {}",
+            standing_sentence(&child.unit.name, &child.counts, &gaps, lang)
+        ))));
+    }
+
+    let counts: Vec<Counts> = assessed.iter().map(|c| c.counts).collect();
+    let ranks = completion_ranks(&counts);
+    let mut columns = counts_columns(lang.pick("Đơn vị", "Unit"), lang);
+    columns.push(Column {
+        header: lang.pick("Xếp hạng", "Rank").into(),
+        weight: 8,
+        align: Align::Center,
+    });
+    let mut rows: Vec<Row> = assessed
+        .iter()
+        .zip(&ranks)
+        .enumerate()
+        .map(|(i, (child, rank))| {
+            let mut cells = vec![
+                Cell::text((i + 1).to_string()),
+                Cell::text(child.unit.name.clone()),
+            ];
+            cells.extend(counts_cells(&child.counts, lang));
+            cells.push(Cell::text(rank.map_or("–".into(), |r| r.to_string())));
+            Row::Cells(cells)
+        })
+        .collect();
+    let mut total = vec![
+        Cell::text(""),
+        Cell {
+            bold: true,
+            ..Cell::text(lang.pick("Tổng cộng", "Total"))
+        },
+    ];
+    total.extend(
+        counts_cells(&summary.counts, lang)
+            .into_iter()
+            .map(|c| Cell { bold: true, ..c }),
+    );
+    total.push(Cell::text(""));
+    rows.push(Row::Cells(total));
+    body.push(Block::Table(Table { columns, rows }));
+
+    body.push(heading(lang.pick(
+        "II. SO SÁNH THEO NHÓM CHỈ TIÊU",
+        "II. COMPARISON BY GROUP",
+    )));
+    body.push(Block::Paragraph(Paragraph::body(lang.pick(
+        "Mỗi ô ghi số chỉ tiêu hoàn thành trên số chỉ tiêu áp dụng của nhóm.",
+        "Each cell gives the indicators achieved out of those that apply in the group.",
+    ))));
+    let mut columns = vec![
+        Column {
+            header: lang.pick("Đơn vị", "Unit").into(),
+            weight: 20,
+            align: Align::Left,
+        },
+    ];
+    let weight = (80 / by_group.len().max(1)) as u16;
+    for (name, _) in &by_group {
+        columns.push(Column {
+            header: name.clone(),
+            weight: weight.max(6),
+            align: Align::Center,
+        });
+    }
+    let rows = assessed
+        .iter()
+        .map(|child| {
+            let mut cells = vec![Cell::text(child.unit.name.clone())];
+            for (_, per_unit) in &by_group {
+                let c = per_unit.get(&child.unit.code).copied().unwrap_or_default();
+                let tone = if c.applicable == 0 {
+                    Tone::Muted
+                } else if c.achieved == c.applicable {
+                    Tone::Good
+                } else if c.not_achieved > 0 {
+                    Tone::Bad
+                } else {
+                    Tone::Progress
+                };
+                let text = if c.applicable == 0 {
+                    "–".to_string()
+                } else {
+                    format!("{}/{}", c.achieved, c.applicable)
+                };
+                cells.push(Cell::toned(text, tone));
+            }
+            Row::Cells(cells)
+        })
+        .collect();
+    body.push(Block::Table(Table { columns, rows }));
+
+    body.push(heading(lang.pick(
+        "III. CÁC CHỈ TIÊU CHƯA HOÀN THÀNH THEO ĐƠN VỊ",
+        "III. INDICATORS NOT YET ACHIEVED, BY UNIT",
+    )));
+    let matrix = store
+        .status_matrix(&unit.code, framework, as_of, 0, 100_000)
+        .await?;
+    let mut any = false;
+    for (u, _) in &matrix.units {
+        let Some(cells) = matrix.cells.get(&u.code) else {
+            continue;
+        };
+        let mut parts = Vec::new();
+        for status in [Status::NotAchieved, Status::InProgress, Status::NoData] {
+            let codes: Vec<&str> = rules
+                .indicators
+                .iter()
+                .filter(|i| cells.get(&i.code) == Some(&status))
+                .map(|i| i.code.as_str())
+                .collect();
+            if !codes.is_empty() {
+                parts.push(format!(
+                    "{} ({})",
+                    status.label(lang).to_lowercase(),
+                    codes.join(", ")
+                ));
+            }
+        }
+        if parts.is_empty() {
+            continue;
+        }
+        any = true;
+        body.push(Block::Paragraph(Paragraph {
+            runs: vec![
+                Run::bold(format!("- {}: ", u.name)),
+                Run::plain(format!("{}.", parts.join("; "))),
+            ],
+            align: Align::Justify,
+            indent_first_line: true,
+        }));
+    }
+    if !any {
+        body.push(Block::Paragraph(Paragraph::body(lang.pick(
+            "Tất cả các đơn vị đã hoàn thành mọi chỉ tiêu áp dụng.",
+            "Every unit has achieved every applicable indicator.",
+        ))));
+    }
+    Ok(body)
+}
