@@ -6,9 +6,9 @@ use std::io::Cursor;
 
 use docx_rs::{
     AlignmentType, BorderType, Docx, Footer, LineSpacing, LineSpacingType, PageMargin, PageNum,
-    ParagraphBorder, ParagraphBorderPosition, RunFonts, Shading, ShdType, SpecialIndentType,
-    TableBorder, TableBorderPosition, TableBorders, TableCell, TableCellMargins, TableLayoutType,
-    TableRow, VAlignType, WidthType,
+    ParagraphBorder, ParagraphBorderPosition, ParagraphBorders, RunFonts, Shading, ShdType,
+    SpecialIndentType, TableBorder, TableBorderPosition, TableBorders, TableCell, TableCellMargins,
+    TableLayoutType, TableRow, VAlignType, WidthType,
 };
 use unicode_normalization::UnicodeNormalization;
 
@@ -27,6 +27,8 @@ pub(crate) mod typography {
     pub const MARGIN_LEFT_MM: f32 = 30.0;
     pub const MARGIN_RIGHT_MM: f32 = 15.0;
     pub const FIRST_LINE_INDENT_MM: f32 = 10.0;
+    /// How far the page number sits from the bottom edge.
+    pub const FOOTER_FROM_EDGE_MM: f32 = 10.0;
 
     /// Body text, the place and date, the kind, the title, the motto and the signature.
     pub const BODY_PT: f32 = 14.0;
@@ -48,6 +50,8 @@ pub(crate) mod typography {
     /// The rule under the issuer, as a share of its column (the decree asks 1/3 to 1/2 of the
     /// issuer's line).
     pub const ISSUER_RULE_SHARE: f32 = 0.35;
+    /// Space above and below that rule.
+    pub const ISSUER_RULE_GAP_PT: f32 = 4.0;
     /// The recipients' column of the closing; the signature takes the rest.
     pub const CLOSING_LEFT_SHARE: f32 = 0.45;
     /// Empty body lines left for the signature and the seal.
@@ -74,8 +78,8 @@ pub fn to_docx(doc: &OfficialDocument) -> Result<Vec<u8>, DocumentError> {
                 .bottom(twips_mm(MARGIN_BOTTOM_MM) as i32)
                 .left(twips_mm(MARGIN_LEFT_MM) as i32)
                 .right(twips_mm(MARGIN_RIGHT_MM) as i32)
-                .header(twips_mm(10.0) as i32)
-                .footer(twips_mm(10.0) as i32),
+                .header(twips_mm(FOOTER_FROM_EDGE_MM) as i32)
+                .footer(twips_mm(FOOTER_FROM_EDGE_MM) as i32),
         )
         .default_fonts(times_new_roman())
         .default_size(half_points(BODY_PT))
@@ -86,9 +90,11 @@ pub fn to_docx(doc: &OfficialDocument) -> Result<Vec<u8>, DocumentError> {
         .add_table(national_heading(doc))
         .add_paragraph(place_and_date(&doc.place_and_date));
 
-    docx = docx.add_paragraph(
-        centred_bold(&doc.kind, BODY_PT).line_spacing(spacing(SECTION_GAP_PT, 0.0, 1.0)),
-    );
+    docx = docx.add_paragraph(centred_bold(&doc.kind, BODY_PT).line_spacing(spacing(
+        SECTION_GAP_PT,
+        0.0,
+        1.0,
+    )));
     let last_title = doc.title.len().saturating_sub(1);
     for (index, line) in doc.title.iter().enumerate() {
         let after = if index == last_title {
@@ -96,11 +102,8 @@ pub fn to_docx(doc: &OfficialDocument) -> Result<Vec<u8>, DocumentError> {
         } else {
             0.0
         };
-        docx = docx.add_paragraph(centred_bold(line, BODY_PT).line_spacing(spacing(
-            0.0,
-            after,
-            1.0,
-        )));
+        docx =
+            docx.add_paragraph(centred_bold(line, BODY_PT).line_spacing(spacing(0.0, after, 1.0)));
     }
 
     let mut tables_with_header = 0;
@@ -108,29 +111,33 @@ pub fn to_docx(doc: &OfficialDocument) -> Result<Vec<u8>, DocumentError> {
         docx = match block {
             Block::Heading(text) => docx.add_paragraph(heading(text)),
             Block::Paragraph(paragraph) => docx.add_paragraph(body_paragraph(paragraph)),
+            // Without columns there is no grid to put rows in.
+            Block::Table(table) if table.columns.is_empty() => docx,
             Block::Table(table) => {
                 tables_with_header += 1;
                 // The empty paragraph keeps two tables in a row from merging into one.
                 docx.add_table(body_table(table))
-                    .add_paragraph(empty_paragraph(PARAGRAPH_AFTER_PT))
+                    .add_paragraph(spacer(PARAGRAPH_AFTER_PT))
             }
         };
     }
 
     docx = docx
-        .add_paragraph(empty_paragraph(SECTION_GAP_PT))
+        .add_paragraph(spacer(SECTION_GAP_PT))
         .add_table(closing(doc))
         // Word wants the body to end with a paragraph.
-        .add_paragraph(empty_paragraph(0.0));
+        .add_paragraph(spacer(0.0));
 
     let mut parts = docx.build();
     parts.document = mark_header_rows(&parts.document, tables_with_header)?;
     parts.doc_props.core = core_properties(&doc.metadata).into_bytes();
     let mut file = Cursor::new(Vec::new());
-    parts.pack(&mut file).map_err(|error| DocumentError::Write {
-        format: FORMAT,
-        message: error.to_string(),
-    })?;
+    parts
+        .pack(&mut file)
+        .map_err(|error| DocumentError::Write {
+            format: FORMAT,
+            message: error.to_string(),
+        })?;
     Ok(file.into_inner())
 }
 
@@ -158,13 +165,19 @@ fn national_heading(doc: &OfficialDocument) -> docx_rs::Table {
     let national = TableCell::new()
         .width(right_width as usize, WidthType::Dxa)
         .add_paragraph(centred_bold(&doc.national_title, HEADING_PT))
-        .add_paragraph(centred(&[text_run(&doc.national_motto, BODY_PT, true, false)
-            .underline("single")]));
+        .add_paragraph(centred(&[text_run(
+            &doc.national_motto,
+            BODY_PT,
+            true,
+            false,
+        )
+        .underline("single")]));
 
     docx_rs::Table::without_borders(vec![TableRow::new(vec![issuer, national])])
         .set_grid(vec![left_width as usize, right_width as usize])
         .width(text_width() as usize, WidthType::Dxa)
         .layout(TableLayoutType::Fixed)
+        .margins(no_padding())
 }
 
 /// An empty paragraph whose bottom border is a short centred line.
@@ -174,15 +187,17 @@ fn short_rule(indent: i32) -> docx_rs::Paragraph {
         .size(half_points(4.0))
         .line_spacing(
             LineSpacing::new()
-                .line(twips_pt(4.0) as i32)
+                .line(twips_pt(ISSUER_RULE_GAP_PT) as i32)
                 .line_rule(LineSpacingType::Exact)
-                .after(twips_pt(4.0)),
+                .after(twips_pt(ISSUER_RULE_GAP_PT)),
         );
-    rule.property = rule.property.set_border(
-        ParagraphBorder::new(ParagraphBorderPosition::Bottom)
-            .val(BorderType::Single)
-            .size(eighths(BORDER_PT))
-            .color("000000"),
+    rule.property = rule.property.set_borders(
+        ParagraphBorders::with_empty().set(
+            ParagraphBorder::new(ParagraphBorderPosition::Bottom)
+                .val(BorderType::Single)
+                .size(eighths(BORDER_PT))
+                .color("000000"),
+        ),
     );
     rule
 }
@@ -198,7 +213,9 @@ fn heading(text: &str) -> docx_rs::Paragraph {
         .align(AlignmentType::Left)
         .indent(
             None,
-            Some(SpecialIndentType::FirstLine(twips_mm(FIRST_LINE_INDENT_MM) as i32)),
+            Some(SpecialIndentType::FirstLine(
+                twips_mm(FIRST_LINE_INDENT_MM) as i32
+            )),
             None,
             None,
         )
@@ -222,7 +239,9 @@ fn body_paragraph(paragraph: &Paragraph) -> docx_rs::Paragraph {
     if paragraph.indent_first_line {
         written = written.indent(
             None,
-            Some(SpecialIndentType::FirstLine(twips_mm(FIRST_LINE_INDENT_MM) as i32)),
+            Some(SpecialIndentType::FirstLine(
+                twips_mm(FIRST_LINE_INDENT_MM) as i32
+            )),
             None,
             None,
         );
@@ -237,9 +256,8 @@ fn body_table(table: &Table) -> docx_rs::Table {
         .iter()
         .zip(&widths)
         .map(|(column, width)| {
-            table_cell(*width, Some(HEADER_FILL)).add_paragraph(
-                table_paragraph(&column.header, true).align(AlignmentType::Center),
-            )
+            table_cell(*width, Some(HEADER_FILL))
+                .add_paragraph(table_paragraph(&column.header, true).align(AlignmentType::Center))
         })
         .collect();
     let mut rows = vec![header_row(header_cells)];
@@ -315,6 +333,12 @@ fn column_widths(table: &Table) -> Vec<usize> {
             }
         })
         .collect()
+}
+
+/// Layout tables (heading, closing) need no padding: the national title only just fits its
+/// column, as in the PDF.
+fn no_padding() -> TableCellMargins {
+    TableCellMargins::new().margin(0, 0, 0, 0)
 }
 
 fn table_cell(width: usize, fill: Option<&str>) -> TableCell {
@@ -395,10 +419,13 @@ fn closing(doc: &OfficialDocument) -> docx_rs::Table {
     }
 
     let signature = signature_cell(&doc.signature, right_width);
-    docx_rs::Table::without_borders(vec![TableRow::new(vec![recipients, signature]).cant_split()])
-        .set_grid(vec![left_width as usize, right_width as usize])
-        .width(text_width() as usize, WidthType::Dxa)
-        .layout(TableLayoutType::Fixed)
+    docx_rs::Table::without_borders(vec![
+        TableRow::new(vec![recipients, signature]).cant_split(),
+    ])
+    .set_grid(vec![left_width as usize, right_width as usize])
+    .width(text_width() as usize, WidthType::Dxa)
+    .layout(TableLayoutType::Fixed)
+    .margins(no_padding())
 }
 
 fn signature_cell(signature: &Signature, width: u32) -> TableCell {
@@ -408,7 +435,7 @@ fn signature_cell(signature: &Signature, width: u32) -> TableCell {
     }
     cell = cell.add_paragraph(centred_bold(&signature.office, BODY_PT));
     for _ in 0..SIGNATURE_BLANK_LINES {
-        cell = cell.add_paragraph(empty_paragraph(0.0));
+        cell = cell.add_paragraph(blank_line());
     }
     cell.add_paragraph(centred_bold(&signature.name, BODY_PT))
 }
@@ -505,8 +532,21 @@ fn centred_bold(text: &str, size_pt: f32) -> docx_rs::Paragraph {
     centred(&[text_run(text, size_pt, true, false)])
 }
 
-fn empty_paragraph(after_pt: f32) -> docx_rs::Paragraph {
-    docx_rs::Paragraph::new().line_spacing(spacing(0.0, after_pt, 1.0))
+/// An empty single-spaced line of body text.
+fn blank_line() -> docx_rs::Paragraph {
+    docx_rs::Paragraph::new().line_spacing(spacing(0.0, 0.0, 1.0))
+}
+
+/// An empty paragraph one point high: only its space after counts, as the PDF's gaps do.
+fn spacer(after_pt: f32) -> docx_rs::Paragraph {
+    docx_rs::Paragraph::new()
+        .size(half_points(1.0))
+        .line_spacing(
+            LineSpacing::new()
+                .after(twips_pt(after_pt))
+                .line(twips_pt(1.0) as i32)
+                .line_rule(LineSpacingType::Exact),
+        )
 }
 
 /// Space before and after in points, and the line spacing as a multiple of single.

@@ -82,8 +82,6 @@ enum Style {
 }
 
 impl Style {
-    const ALL: [Style; 4] = [Style::Regular, Style::Bold, Style::Italic, Style::BoldItalic];
-
     /// The subfamily name (name ID 2) that the four styles of a family carry.
     fn from_subfamily(name: &str) -> Option<Style> {
         match name {
@@ -196,29 +194,44 @@ fn covers_vietnamese(font: &FontRef) -> bool {
         .all(|letter| charmap.map(letter).is_some())
 }
 
+/// Where each style of the embedded family comes from, best first. Libertinus Serif Bold Italic
+/// lacks Ơ, ơ, Ư and ư (typst-assets 0.13), so its Semibold Italic, which has them, stands in.
+const EMBEDDED_SOURCES: [(Style, &[(&str, Style)]); 4] = [
+    (Style::Regular, &[(EMBEDDED_FAMILY, Style::Regular)]),
+    (Style::Bold, &[(EMBEDDED_FAMILY, Style::Bold)]),
+    (Style::Italic, &[(EMBEDDED_FAMILY, Style::Italic)]),
+    (
+        Style::BoldItalic,
+        &[
+            (EMBEDDED_FAMILY, Style::BoldItalic),
+            ("Libertinus Serif Semibold Italic", Style::Regular),
+        ],
+    ),
+];
+
 fn load_embedded() -> Result<Fonts, String> {
+    // Only fonts that cover Vietnamese are identified at all.
+    let bundled: Vec<((String, Style), &'static [u8])> = typst_assets::fonts()
+        .filter_map(|bytes| Some((identify(bytes)?, bytes)))
+        .collect();
     let mut family = Family::default();
-    for bytes in typst_assets::fonts() {
-        if let Some((name, style)) = identify(bytes)
-            && name == EMBEDDED_FAMILY
-        {
-            family
-                .styles
-                .entry(style)
-                .or_insert_with(|| Arc::new(bytes) as FontBytes);
+    for (style, sources) in EMBEDDED_SOURCES {
+        let found = sources.iter().find_map(|(name, source_style)| {
+            bundled
+                .iter()
+                .find(|((family, style), _)| family == name && style == source_style)
+                .map(|(_, bytes)| *bytes)
+        });
+        match found {
+            Some(bytes) => {
+                family.styles.insert(style, Arc::new(bytes) as FontBytes);
+            }
+            None => return Err(format!("no embedded font for {EMBEDDED_FAMILY} {style:?}")),
         }
     }
-    let missing: Vec<String> = Style::ALL
-        .iter()
-        .filter(|style| !family.styles.contains_key(style))
-        .map(|style| format!("{style:?}"))
-        .collect();
-    family.complete(EMBEDDED_FAMILY).ok_or_else(|| {
-        format!(
-            "the embedded {EMBEDDED_FAMILY} lacks {}",
-            missing.join(", ")
-        )
-    })
+    family
+        .complete(EMBEDDED_FAMILY)
+        .ok_or_else(|| format!("the embedded {EMBEDDED_FAMILY} is incomplete"))
 }
 
 #[cfg(test)]
@@ -226,29 +239,58 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_embedded_family_has_four_distinct_styles() {
+    fn the_embedded_family_has_four_styles_that_cover_vietnamese() {
         let fonts = Fonts::embedded().expect("embedded fonts");
         assert_eq!(fonts.family, EMBEDDED_FAMILY);
-        let styles = [
+        let found = [
             &fonts.regular,
             &fonts.bold,
             &fonts.italic,
             &fonts.bold_italic,
         ]
-        .map(|bytes| identify((**bytes).as_ref()).expect("a Vietnamese font").1);
-        assert_eq!(styles, Style::ALL);
+        .map(|bytes| identify((**bytes).as_ref()).expect("a Vietnamese font"));
+        assert_eq!(
+            found.map(|(family, style)| format!("{family} {style:?}")),
+            [
+                "Libertinus Serif Regular",
+                "Libertinus Serif Bold",
+                "Libertinus Serif Italic",
+                "Libertinus Serif Semibold Italic Regular",
+            ]
+        );
     }
 
     #[test]
     fn a_font_without_vietnamese_is_not_taken() {
-        let maths = typst_assets::fonts()
+        let bold_italic = typst_assets::fonts()
             .find(|bytes| {
-                FontRef::new(bytes)
-                    .ok()
-                    .and_then(|font| name(&font, StringId::FAMILY_NAME))
-                    .is_some_and(|family| family.starts_with("New Computer Modern Math"))
+                FontRef::new(bytes).ok().is_some_and(|font| {
+                    name(&font, StringId::FAMILY_NAME).as_deref() == Some(EMBEDDED_FAMILY)
+                        && name(&font, StringId::SUBFAMILY_NAME).as_deref() == Some("Bold Italic")
+                })
             })
-            .expect("the maths font is bundled");
-        assert!(identify(maths).is_none());
+            .expect("Libertinus Serif Bold Italic is bundled");
+        let font = FontRef::new(bold_italic).expect("a font");
+        assert!(font.charmap().map('ệ').is_some());
+        assert!(font.charmap().map('ư').is_none());
+        assert!(identify(bold_italic).is_none());
+    }
+
+    #[test]
+    fn a_system_family_is_complete_when_found() {
+        let fonts = Fonts::find().expect("fonts");
+        for bytes in [
+            &fonts.regular,
+            &fonts.bold,
+            &fonts.italic,
+            &fonts.bold_italic,
+        ] {
+            let (family, _) = identify((**bytes).as_ref()).expect("a Vietnamese font");
+            assert!(
+                family.starts_with(&fonts.family),
+                "{family} in {}",
+                fonts.family
+            );
+        }
     }
 }

@@ -2,8 +2,8 @@
 //! processor: A4, the margins and sizes of Nghị định 30/2020/NĐ-CP, lines broken at spaces,
 //! tables that continue on the next page under their header row, numbers from page 2.
 //!
-//! Layout and drawing are apart: [`Composer`] turns the document into pages of [`Mark`]s
-//! (glyph runs, fills, lines) in points from the top left corner, and [`render`] hands those to
+//! Layout and drawing are apart: `Composer` turns the document into pages of `Mark`s
+//! (glyph runs, fills, lines) in points from the top left corner, and `render` hands those to
 //! krilla, which embeds subsets of the fonts with their Unicode mappings, so that the text can be
 //! copied and searched. Glyphs are taken one per character from the font's `cmap` (Vietnamese in
 //! NFC needs no shaping), so what is measured is what is drawn.
@@ -89,9 +89,9 @@ fn text_bottom() -> f32 {
     page_height() - points(MARGIN_BOTTOM_MM)
 }
 
-/// Where the page number's baseline sits: in the bottom margin, as a footer 10 mm from the edge.
+/// Where the page number's baseline sits: in the bottom margin, where the DOCX's footer is.
 fn page_number_baseline() -> f32 {
-    page_height() - points(10.0)
+    page_height() - points(FOOTER_FROM_EDGE_MM)
 }
 
 // ----- fonts -----
@@ -274,7 +274,7 @@ fn words(faces: &Faces, pieces: &[Piece], size: f32) -> Vec<Word> {
     for piece in pieces {
         let face = faces.get(piece.style);
         for c in piece.text.chars() {
-            if c.is_whitespace() {
+            if breaks_line(c) {
                 if let Some(word) = current.take() {
                     words.push(word);
                 }
@@ -303,6 +303,11 @@ fn words(faces: &Faces, pieces: &[Piece], size: f32) -> Vec<Word> {
     }
     words.extend(current);
     words
+}
+
+/// White space a line may break at; no-break spaces (as in "1 234") hold words together.
+fn breaks_line(c: char) -> bool {
+    c.is_whitespace() && !matches!(c, '\u{00A0}' | '\u{2007}' | '\u{202F}')
 }
 
 /// Breaks pieces into lines no wider than `width`: greedily at spaces, and inside a word only
@@ -500,7 +505,9 @@ impl RowBox {
 /// Lays the document out page by page.
 struct Composer<'f> {
     faces: &'f Faces<'f>,
-    pages: Vec<Vec<Mark>>,
+    /// The pages before the current one.
+    done: Vec<Vec<Mark>>,
+    page: Vec<Mark>,
     /// The top of the free space on the current page.
     y: f32,
 }
@@ -509,21 +516,18 @@ impl<'f> Composer<'f> {
     fn new(faces: &'f Faces<'f>) -> Composer<'f> {
         Composer {
             faces,
-            pages: vec![Vec::new()],
+            done: Vec::new(),
+            page: Vec::new(),
             y: text_top(),
         }
     }
 
     fn marks(&mut self) -> &mut Vec<Mark> {
-        if self.pages.is_empty() {
-            self.pages.push(Vec::new());
-        }
-        let last = self.pages.len() - 1;
-        &mut self.pages[last]
+        &mut self.page
     }
 
     fn new_page(&mut self) {
-        self.pages.push(Vec::new());
+        self.done.push(std::mem::take(&mut self.page));
         self.y = text_top();
     }
 
@@ -572,14 +576,7 @@ impl<'f> Composer<'f> {
     }
 
     /// Draws lines `range` of a block with their top at `top`, inside `x .. x + width`.
-    fn draw_lines(
-        &mut self,
-        block: &TextBlock,
-        range: Range<usize>,
-        x: f32,
-        width: f32,
-        top: f32,
-    ) {
+    fn draw_lines(&mut self, block: &TextBlock, range: Range<usize>, x: f32, width: f32, top: f32) {
         let mut line_top = top;
         for line in &block.lines[range] {
             let baseline = line_top + block.ascent;
@@ -659,7 +656,7 @@ impl<'f> Composer<'f> {
             y += block.height();
         }
         // The short rule under the issuer, then the number.
-        let rule_y = y + 4.0;
+        let rule_y = y + ISSUER_RULE_GAP_PT;
         let rule_width = left_width * ISSUER_RULE_SHARE;
         let rule_x = left_x + (left_width - rule_width) / 2.0;
         self.marks().push(Mark::Line {
@@ -667,7 +664,7 @@ impl<'f> Composer<'f> {
             to: (rule_x + rule_width, rule_y),
             thickness: BORDER_PT,
         });
-        y = rule_y + 4.0;
+        y = rule_y + ISSUER_RULE_GAP_PT;
         let number = self.text(&doc.number, Style::REGULAR, heading, left_width);
         self.draw_lines(&number, 0..number.lines.len(), left_x, left_width, y);
         let left_bottom = y + number.height();
@@ -682,7 +679,13 @@ impl<'f> Composer<'f> {
         motto.underlined = true;
         self.draw_lines(&title, 0..title.lines.len(), right_x, right_width, top);
         let motto_top = top + title.height();
-        self.draw_lines(&motto, 0..motto.lines.len(), right_x, right_width, motto_top);
+        self.draw_lines(
+            &motto,
+            0..motto.lines.len(),
+            right_x,
+            right_width,
+            motto_top,
+        );
         let right_bottom = motto_top + motto.height();
 
         self.y = left_bottom.max(right_bottom);
@@ -747,6 +750,10 @@ impl<'f> Composer<'f> {
     }
 
     fn table(&mut self, table: &Table) {
+        // Without columns there is no grid to put rows in (the DOCX leaves it out too).
+        if table.columns.is_empty() {
+            return;
+        }
         let widths = column_widths(table);
         let lefts: Vec<f32> = widths
             .iter()
@@ -817,10 +824,6 @@ impl<'f> Composer<'f> {
                 },
             })
             .collect();
-        if header.cells.is_empty() {
-            return;
-        }
-
         // The header never ends a page alone.
         let first_row = rows.first().map_or(0.0, RowBox::height);
         self.keep_together(header.height() + first_row);
@@ -849,7 +852,9 @@ impl<'f> Composer<'f> {
             }
             // Alone under the header and still too tall: fill this page and carry on.
             let room_for_lines = self.room() - 2.0 * CELL_PADDING_Y_PT;
-            let lines = ((room_for_lines + EPSILON) / row.line_height()).floor().max(1.0) as usize;
+            let lines = ((room_for_lines + EPSILON) / row.line_height())
+                .floor()
+                .max(1.0) as usize;
             self.draw_row(row, &starts, Some(lines));
             for (start, cell) in starts.iter_mut().zip(&row.cells) {
                 *start = (*start + lines).min(cell.text.lines.len());
@@ -969,8 +974,10 @@ impl<'f> Composer<'f> {
 
     /// The pages, numbered from the second (the first carries none, as in the DOCX).
     fn finish(mut self) -> Vec<Vec<Mark>> {
+        let mut pages = std::mem::take(&mut self.done);
+        pages.push(std::mem::take(&mut self.page));
         let face = &self.faces.regular;
-        for (index, marks) in self.pages.iter_mut().enumerate().skip(1) {
+        for (index, marks) in pages.iter_mut().enumerate().skip(1) {
             let number = (index + 1).to_string();
             let width = face.width(&number, PAGE_NUMBER_PT);
             marks.push(Mark::Text {
@@ -982,7 +989,7 @@ impl<'f> Composer<'f> {
                 space_extra: 0.0,
             });
         }
-        self.pages
+        pages
     }
 }
 
@@ -1156,18 +1163,32 @@ mod tests {
     }
 
     fn line_text(line: &Line) -> String {
-        line.pieces.iter().map(|piece| piece.text.as_str()).collect()
+        line.pieces
+            .iter()
+            .map(|piece| piece.text.as_str())
+            .collect()
     }
 
     #[test]
     fn lines_break_at_spaces_and_keep_every_word_in_order() {
         let faces = faces();
-        let text = "Phường Bắc Sơn: 26/31 chỉ tiêu hoàn thành, 4 chỉ tiêu đang triển khai thực hiện";
+        let text =
+            "Phường Bắc Sơn: 26/31 chỉ tiêu hoàn thành, 4 chỉ tiêu đang triển khai thực hiện";
         let width = 120.0;
-        let lines = break_lines(&faces, &[Piece::new(text, Style::REGULAR)], 12.0, width, 0.0);
+        let lines = break_lines(
+            &faces,
+            &[Piece::new(text, Style::REGULAR)],
+            12.0,
+            width,
+            0.0,
+        );
         assert!(lines.len() > 2, "{lines:?}");
         for line in &lines {
-            assert!(line.width <= width + EPSILON, "{} is too wide", line_text(line));
+            assert!(
+                line.width <= width + EPSILON,
+                "{} is too wide",
+                line_text(line)
+            );
             assert!(!line_text(line).starts_with(' ') && !line_text(line).ends_with(' '));
         }
         let joined: Vec<String> = lines.iter().map(line_text).collect();
@@ -1182,12 +1203,24 @@ mod tests {
         let long = "https://tiendo.example/bao-cao/phuong-bac-son/chi-tieu";
         let text = format!("xem {long} ngay");
         let width = 90.0;
-        let lines = break_lines(&faces, &[Piece::new(&text, Style::REGULAR)], 12.0, width, 0.0);
+        let lines = break_lines(
+            &faces,
+            &[Piece::new(&text, Style::REGULAR)],
+            12.0,
+            width,
+            0.0,
+        );
         assert_eq!(line_text(&lines[0]), "xem");
         assert!(lines.iter().all(|line| line.width <= width + EPSILON));
-        let cut: String = lines[1..lines.len() - 1].iter().map(line_text).collect();
-        assert_eq!(cut, long);
-        assert_eq!(line_text(&lines[lines.len() - 1]), "ngay");
+        // The cut word's last piece shares its line with the next word.
+        let rest: String = lines[1..].iter().map(line_text).collect();
+        assert_eq!(rest, format!("{long} ngay"));
+        assert!(lines.len() > 3, "{lines:?}");
+        assert!(
+            lines[1..lines.len() - 1]
+                .iter()
+                .all(|line| line.spaces == 0)
+        );
     }
 
     #[test]
@@ -1210,7 +1243,20 @@ mod tests {
                 Piece::new(" chỉ tiêu.", Style::REGULAR),
             ]
         );
-        assert_eq!(lines[0].spaces, 3);
+        assert_eq!(lines[0].spaces, 4);
+    }
+
+    #[test]
+    fn no_break_spaces_hold_words_together() {
+        let faces = faces();
+        let text = "Tổng vốn 1\u{202F}234\u{202F}567 đồng";
+        let lines = break_lines(&faces, &[Piece::new(text, Style::REGULAR)], 12.0, 70.0, 0.0);
+        assert!(
+            lines
+                .iter()
+                .any(|line| line_text(line).contains("1\u{202F}234\u{202F}567")),
+            "{lines:?}"
+        );
     }
 
     #[test]

@@ -270,7 +270,7 @@ pub fn read_csv(bytes: &[u8]) -> Result<RawSheet, DocumentError> {
         let number = line.saturating_sub(lines_inside_cells);
         lines_inside_cells += record
             .iter()
-            .map(|field| field.matches('\n').count() as u64)
+            .map(|field| line_breaks(field.as_bytes()))
             .sum::<u64>();
         if number > u64::from(MAX_ROWS) {
             return Err(too_many_rows("CSV"));
@@ -317,17 +317,28 @@ impl<'a> LineCounter<'a> {
     /// The line of the first character at or after `offset` that ends no line: a record may
     /// be reported from the end of the line before it.
     fn line_at(&mut self, offset: u64) -> u64 {
-        let mut target = usize::try_from(offset).unwrap_or(usize::MAX).min(self.text.len());
+        let mut target = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(self.text.len());
         while target < self.text.len() && matches!(self.text[target], b'\r' | b'\n') {
             target += 1;
         }
         if target > self.offset {
-            let newlines = self.text[self.offset..target].iter().filter(|b| **b == b'\n');
-            self.line += newlines.count() as u64;
+            self.line += line_breaks(&self.text[self.offset..target]);
             self.offset = target;
         }
         self.line
     }
+}
+
+/// Line breaks as the csv reader takes them: `\r\n`, `\n`, or a lone `\r` (old Mac files).
+fn line_breaks(text: &[u8]) -> u64 {
+    let lone_returns = text
+        .windows(2)
+        .filter(|pair| pair[0] == b'\r' && pair[1] != b'\n')
+        .count()
+        + usize::from(text.last() == Some(&b'\r'));
+    (text.iter().filter(|byte| **byte == b'\n').count() + lone_returns) as u64
 }
 
 fn first_line(text: &str) -> &str {
@@ -389,7 +400,7 @@ fn grouped(number: usize, separator: char) -> String {
     let digits = number.to_string();
     let mut out = String::new();
     for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
             out.push(separator);
         }
         out.push(digit);

@@ -54,8 +54,12 @@ fn sample_workbook() -> Workbook {
                 Value::text("14833"),
                 Value::text("Phường Bắc Sơn"),
                 Value::Integer(1234),
-                Value::Percent { thousandths: 72_500 },
-                Value::Decimal { thousandths: 72_500 },
+                Value::Percent {
+                    thousandths: 72_500,
+                },
+                Value::Decimal {
+                    thousandths: 72_500,
+                },
                 Value::Date {
                     year: 2022,
                     month: 10,
@@ -129,8 +133,8 @@ fn sample_template(figure: Value) -> Template {
         min: (2022, 1, 1),
         max: (2022, 12, 31),
     };
-    let row = |code: &str, name: &str, status: Value, figure: Value, figure_rule: Rule| {
-        TemplateRow {
+    let row =
+        |code: &str, name: &str, status: Value, figure: Value, figure_rule: Rule| TemplateRow {
             cells: vec![Value::text(code), Value::text(name), status, figure],
             checks: vec![
                 None,
@@ -144,8 +148,7 @@ fn sample_template(figure: Value) -> Template {
                     "Đã kiểm tra chưa?",
                 ),
             ],
-        }
-    };
+        };
     let mut first = row(
         "1.1",
         "Tỷ lệ hộ có cáp quang",
@@ -153,7 +156,9 @@ fn sample_template(figure: Value) -> Template {
             label: "Đang thực hiện".to_string(),
             tone: Tone::Progress,
         },
-        Value::Percent { thousandths: 72_500 },
+        Value::Percent {
+            thousandths: 72_500,
+        },
         Rule::Decimal {
             min: 0.0,
             max: Some(1.0),
@@ -220,7 +225,9 @@ fn sample_template(figure: Value) -> Template {
 
 fn zip_entry(bytes: &[u8], name: &str) -> String {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).expect("a zip");
-    let mut entry = archive.by_name(name).unwrap_or_else(|_| panic!("{name} in the zip"));
+    let mut entry = archive
+        .by_name(name)
+        .unwrap_or_else(|_| panic!("{name} in the zip"));
     let mut text = String::new();
     entry.read_to_string(&mut text).expect("UTF-8 XML");
     text
@@ -362,7 +369,12 @@ fn workbook_cells_keep_their_types_for_calamine() {
 fn workbook_xml_has_frozen_header_filter_fills_and_formats() {
     let bytes = write_workbook(&sample_workbook()).expect("written");
     let titled = zip_entry(&bytes, "xl/worksheets/sheet1.xml");
-    assert!(titled.contains(r#"<pane ySplit="2" topLeftCell="A3" activePane="bottomLeft" state="frozen"/>"#), "{titled}");
+    assert!(
+        titled.contains(
+            r#"<pane ySplit="2" topLeftCell="A3" activePane="bottomLeft" state="frozen"/>"#
+        ),
+        "{titled}"
+    );
     assert!(titled.contains(r#"<autoFilter ref="A2:G5"/>"#), "{titled}");
     assert!(!titled.contains("<f>"), "no formulas: {titled}");
     let plain = zip_entry(&bytes, "xl/worksheets/sheet2.xml");
@@ -371,16 +383,28 @@ fn workbook_xml_has_frozen_header_filter_fills_and_formats() {
 
     let styles = zip_entry(&bytes, "xl/styles.xml");
     for fill in [Tone::Good, Tone::Bad].map(|tone| tone.fill().expect("a shade")) {
-        assert!(styles.contains(&format!(r#"<fgColor rgb="FF{fill}"/>"#)), "{styles}");
+        assert!(
+            styles.contains(&format!(r#"<fgColor rgb="FF{fill}"/>"#)),
+            "{styles}"
+        );
     }
     for code in ["#,##0", "#,##0.0", "#,##0.000", "0.0%", "0%", "dd/mm/yyyy"] {
-        assert!(styles.contains(&format!(r#"formatCode="{code}""#)), "{code}: {styles}");
+        assert!(
+            styles.contains(&format!(r#"formatCode="{code}""#)),
+            "{code}: {styles}"
+        );
     }
     assert!(styles.contains("<b/>"), "a bold font");
 
     let core = zip_entry(&bytes, "docProps/core.xml");
-    assert!(core.contains("<dc:title>Tiến độ chuyển đổi số</dc:title>"), "{core}");
-    assert!(core.contains("<dc:creator>UBND thành phố Sầm Sơn</dc:creator>"), "{core}");
+    assert!(
+        core.contains("<dc:title>Tiến độ chuyển đổi số</dc:title>"),
+        "{core}"
+    );
+    assert!(
+        core.contains("<dc:creator>UBND thành phố Sầm Sơn</dc:creator>"),
+        "{core}"
+    );
 }
 
 const WORKBOOK_CHECKS: &str = r##"
@@ -453,13 +477,19 @@ fn workbook_reads_back_with_places() {
 fn workbook_refuses_what_excel_would_refuse() {
     let mut book = sample_workbook();
     book.sheets[0].name = "Nhóm: hạ tầng".to_string();
-    assert!(matches!(write_workbook(&book), Err(DocumentError::Write { .. })));
+    assert!(matches!(
+        write_workbook(&book),
+        Err(DocumentError::Write { .. })
+    ));
 
     let mut book = sample_workbook();
     book.sheets[1].rows[0].push(Value::Integer(1));
     book.sheets[1].rows[0].push(Value::Integer(2));
     let error = write_workbook(&book).expect_err("too many cells");
-    assert!(error.to_string().contains("4 cells for 2 columns"), "{error}");
+    assert!(
+        error.to_string().contains("4 cells for 2 columns"),
+        "{error}"
+    );
 
     let mut book = sample_workbook();
     book.sheets[1].rows[0][1] = Value::Date {
@@ -537,7 +567,10 @@ fn template_xml_is_protected_validated_and_hides_its_properties() {
         })
         .collect();
     assert_eq!(order.len(), 3);
-    assert!(workbook.contains(r#"<sheet name="tiendo" sheetId="3" state="hidden""#), "{workbook}");
+    assert!(
+        workbook.contains(r#"<sheet name="tiendo" sheetId="3" state="hidden""#),
+        "{workbook}"
+    );
     assert!(workbook.contains(r#"activeTab="1""#), "{workbook}");
 
     let data = zip_entry(&bytes, "xl/worksheets/sheet2.xml");
@@ -549,17 +582,32 @@ fn template_xml_is_protected_validated_and_hides_its_properties() {
     }
     assert!(!data.contains("password="), "no password");
     assert!(data.contains(r#"<dataValidation type="list""#), "{data}");
-    assert!(data.contains(r#"<formula1>"Có,Không"</formula1>"#), "{data}");
-    assert!(data.contains("<formula1>tiendo!$D$1:$D$15</formula1>"), "{data}");
-    assert!(data.contains(r#"sqref="E3:E5""#), "one validation for the same check: {data}");
+    assert!(
+        data.contains(r#"<formula1>"Có,Không"</formula1>"#),
+        "{data}"
+    );
+    assert!(
+        data.contains("<formula1>tiendo!$D$1:$D$15</formula1>"),
+        "{data}"
+    );
+    assert!(
+        data.contains(r#"sqref="E3:E5""#),
+        "one validation for the same check: {data}"
+    );
     assert!(data.contains(r#"promptTitle="Giá trị""#), "{data}");
 
     let properties = zip_entry(&bytes, "xl/worksheets/sheet3.xml");
     assert!(properties.contains("<sheetProtection "), "{properties}");
 
     let styles = zip_entry(&bytes, "xl/styles.xml");
-    assert!(styles.contains(r#"<protection locked="0"/>"#), "unlocked cells: {styles}");
-    assert!(styles.contains(r#"<fgColor rgb="FFF2F2F2"/>"#), "grey locked cells");
+    assert!(
+        styles.contains(r#"<protection locked="0"/>"#),
+        "unlocked cells: {styles}"
+    );
+    assert!(
+        styles.contains(r#"<fgColor rgb="FFF2F2F2"/>"#),
+        "grey locked cells"
+    );
 }
 
 const TEMPLATE_CHECKS: &str = r##"
@@ -719,7 +767,10 @@ fn an_upload_edited_by_another_program_reads_back_its_edits() {
         assert_eq!(row(5).cell(5), &text_cell("Nguồn số liệu số 03"));
         assert_eq!(row(3).cell(3), &RawCell::Number(0.725), "the rest is kept");
         let properties = sheet(&sheets, "tiendo");
-        assert_eq!(properties.rows[2].cells[..2], [text_cell("unit"), text_cell("14833")]);
+        assert_eq!(
+            properties.rows[2].cells[..2],
+            [text_cell("unit"), text_cell("14833")]
+        );
     }
     let _ = std::fs::remove_file(&original);
     let _ = std::fs::remove_file(&edited);
@@ -730,7 +781,10 @@ fn template_refuses_checks_on_locked_columns_and_empty_lists() {
     let mut template = sample_template(Value::Integer(3));
     template.data_sheet.rows[0].checks[1] = check(Rule::WholeNumber { min: 0, max: None }, "x");
     let error = write_template(&template).expect_err("a check on a locked column");
-    assert!(error.to_string().contains("locked column «Chỉ tiêu»"), "{error}");
+    assert!(
+        error.to_string().contains("locked column «Chỉ tiêu»"),
+        "{error}"
+    );
 
     let mut template = sample_template(Value::Integer(3));
     template.data_sheet.rows[0].checks[6] = check(Rule::OneOf(Vec::new()), "x");
@@ -751,7 +805,9 @@ fn files_that_are_not_workbooks_are_refused_in_both_languages() {
     not_xlsx_zip
         .start_file("hello.txt", zip::write::SimpleFileOptions::default())
         .expect("entry");
-    not_xlsx_zip.write_all("xin chào".as_bytes()).expect("write");
+    not_xlsx_zip
+        .write_all("xin chào".as_bytes())
+        .expect("write");
     let not_xlsx_zip = not_xlsx_zip.finish().expect("zip").into_inner();
 
     let candidates: Vec<(&str, Vec<u8>)> = vec![
@@ -779,7 +835,10 @@ fn a_damaged_sheet_is_refused_with_its_name() {
         xml[..xml.len() / 2].to_string()
     });
     let (vi, en) = unreadable_messages(read_xlsx(&damaged).expect_err("damaged"));
-    assert!(vi.contains("«Tóm tắt»") && en.contains("«Tóm tắt»"), "{vi} / {en}");
+    assert!(
+        vi.contains("«Tóm tắt»") && en.contains("«Tóm tắt»"),
+        "{vi} / {en}"
+    );
 }
 
 #[test]
@@ -802,7 +861,10 @@ fn rows_past_the_limit_are_refused() {
     worksheet.write_string(200_000, 0, "quá xa").expect("cell");
     let bytes = workbook.save_to_buffer().expect("saved");
     let (vi, en) = unreadable_messages(read_xlsx(&bytes).expect_err("too many rows"));
-    assert!(vi.contains("200.000") && en.contains("200,000"), "{vi} / {en}");
+    assert!(
+        vi.contains("200.000") && en.contains("200,000"),
+        "{vi} / {en}"
+    );
 
     let mut workbook = rust_xlsxwriter::Workbook::new();
     let worksheet = workbook.add_worksheet();
@@ -817,7 +879,9 @@ fn xlsx_text_is_trimmed_and_nfc() {
     let decomposed = "Phu\u{031b}o\u{031b}\u{0300}ng"; // "Phường" typed with combining marks
     let mut workbook = rust_xlsxwriter::Workbook::new();
     let worksheet = workbook.add_worksheet();
-    worksheet.write_string(0, 0, format!("  {decomposed} Bắc Sơn\u{a0}")).expect("cell");
+    worksheet
+        .write_string(0, 0, format!("  {decomposed} Bắc Sơn\u{a0}"))
+        .expect("cell");
     worksheet.write_string(0, 2, "   ").expect("cell");
     worksheet.write_boolean(1, 1, true).expect("cell");
     worksheet.write_formula(2, 0, "=1/0").expect("cell");
@@ -827,7 +891,11 @@ fn xlsx_text_is_trimmed_and_nfc() {
     assert_eq!(rows[0].cells, [text_cell("Phường Bắc Sơn")]);
     assert_eq!(rows[1].cells, [RawCell::Empty, RawCell::Bool(true)]);
     assert_eq!(rows[2].number, 3);
-    assert!(matches!(&rows[2].cells[0], RawCell::Error(e) | RawCell::Text(e) if e == "#DIV/0!"), "{:?}", rows[2]);
+    assert!(
+        matches!(&rows[2].cells[0], RawCell::Error(e) | RawCell::Text(e) if e == "#DIV/0!"),
+        "{:?}",
+        rows[2]
+    );
 }
 
 #[test]
@@ -836,24 +904,40 @@ fn csv_with_bom_and_semicolons() {
     let sheet = read_csv(csv.as_bytes()).expect("read");
     assert_eq!(sheet.name, "CSV");
     assert_eq!(sheet.rows.len(), 3);
-    assert_eq!(sheet.rows[0].cells, [text_cell("Mã"), text_cell("Tên đơn vị"), text_cell("Giá trị")]);
+    assert_eq!(
+        sheet.rows[0].cells,
+        [
+            text_cell("Mã"),
+            text_cell("Tên đơn vị"),
+            text_cell("Giá trị")
+        ]
+    );
     assert_eq!(sheet.rows[1].cells[2], text_cell("72,5"));
     assert_eq!(
         sheet.rows[2].cells,
         [text_cell("14836"), text_cell("Trung Sơn; phường")],
         "quoted delimiter kept, trailing empty cell dropped"
     );
-    assert_eq!(sheet.rows.iter().map(|r| r.number).collect::<Vec<_>>(), [1, 2, 3]);
+    assert_eq!(
+        sheet.rows.iter().map(|r| r.number).collect::<Vec<_>>(),
+        [1, 2, 3]
+    );
 }
 
 #[test]
 fn csv_delimiters_commas_tabs_and_excel_hint() {
     let commas = read_csv("Mã,Tên\n1,\"Bắc Sơn, Sầm Sơn\"\n".as_bytes()).expect("read");
-    assert_eq!(commas.rows[1].cells, [text_cell("1"), text_cell("Bắc Sơn, Sầm Sơn")]);
+    assert_eq!(
+        commas.rows[1].cells,
+        [text_cell("1"), text_cell("Bắc Sơn, Sầm Sơn")]
+    );
     let tabs = read_csv("Mã\tTên\n1\tBắc Sơn\n".as_bytes()).expect("read");
     assert_eq!(tabs.rows[1].cells, [text_cell("1"), text_cell("Bắc Sơn")]);
     let hinted = read_csv("sep=;\r\nMã,cũ;Tên\r\n1;Bắc Sơn\r\n".as_bytes()).expect("read");
-    assert_eq!(hinted.rows[0].number, 1, "Excel does not show the sep= line");
+    assert_eq!(
+        hinted.rows[0].number, 1,
+        "Excel does not show the sep= line"
+    );
     assert_eq!(hinted.rows[0].cells, [text_cell("Mã,cũ"), text_cell("Tên")]);
 }
 
@@ -874,6 +958,10 @@ fn csv_row_numbers_are_those_excel_shows() {
     assert_eq!(numbers, [1, 2, 4, 6]);
     assert_eq!(sheet.rows[1].cells[1], text_cell("dòng một\ndòng hai"));
     assert_eq!(sheet.rows[3].cells[1], text_cell("cuối"));
+
+    let old_mac = read_csv("Mã;Tên\r1;\"Bắc\rSơn\"\r\r2;Trung Sơn\r".as_bytes()).expect("read");
+    let numbers: Vec<u32> = old_mac.rows.iter().map(|row| row.number).collect();
+    assert_eq!(numbers, [1, 2, 4]);
 }
 
 #[test]
@@ -887,16 +975,25 @@ fn csv_that_is_not_utf8_is_refused_in_both_languages() {
     assert!(en.contains("UTF-8") && en.contains("line 3"), "{en}");
 
     let utf16 = [0xFF, 0xFE, b'M', 0, b'a', 0];
-    assert!(matches!(read_csv(&utf16), Err(DocumentError::Unreadable { .. })));
+    assert!(matches!(
+        read_csv(&utf16),
+        Err(DocumentError::Unreadable { .. })
+    ));
 }
 
 #[test]
 fn csv_past_the_row_limit_is_refused() {
     let csv = "x\n".repeat(200_001);
     let (vi, en) = unreadable_messages(read_csv(csv.as_bytes()).expect_err("too many rows"));
-    assert!(vi.contains("200.000") && en.contains("200,000"), "{vi} / {en}");
+    assert!(
+        vi.contains("200.000") && en.contains("200,000"),
+        "{vi} / {en}"
+    );
     let csv = "x\n".repeat(200_000);
-    assert_eq!(read_csv(csv.as_bytes()).expect("at the limit").rows.len(), 200_000);
+    assert_eq!(
+        read_csv(csv.as_bytes()).expect("at the limit").rows.len(),
+        200_000
+    );
 }
 
 #[test]

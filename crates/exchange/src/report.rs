@@ -11,7 +11,7 @@ use tiendo_documents::{
 };
 use tiendo_domain::report::{GroupGap, place_and_date, standing_sentence, units_sentence};
 use tiendo_domain::{Counts, Date, Lang, Ratio, Status, Unit, completion_ranks};
-use tiendo_storage::{FrameworkRef, IndicatorRow, Store, Summary};
+use tiendo_storage::{EvidenceItem, FrameworkRef, IndicatorRow, Store, Summary};
 
 use crate::{Format, Result, file_stem};
 
@@ -129,7 +129,7 @@ pub async fn progress_report(
         let evidence: HashMap<String, Vec<String>> = evidence
             .into_iter()
             .map(|(code, items)| {
-                let described = items.iter().map(|e| e.item.describe_in(lang)).collect();
+                let described = items.iter().map(|e| evidence_cell(&e.item)).collect();
                 (code, described)
             })
             .collect();
@@ -157,8 +157,9 @@ pub async fn progress_report(
     let number = match (&options.number, lang) {
         (Some(n), Lang::Vi) => format!("Số: {n}"),
         (Some(n), Lang::En) => format!("No.: {n}"),
-        (None, Lang::Vi) => "Số:        /BC-UBND".into(),
-        (None, Lang::En) => "No.:        /BC-UBND".into(),
+        // No-break spaces keep room to write the number in when the document is issued.
+        (None, Lang::Vi) => "Số:\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}/BC-UBND".into(),
+        (None, Lang::En) => "No.:\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}/BC-UBND".into(),
     };
     let place = options.place.clone().unwrap_or_else(|| place_name(&unit));
     let issued_on = options.issued_on.unwrap_or(as_of);
@@ -166,12 +167,18 @@ pub async fn progress_report(
     if let Some(parent) = &parent {
         recipients.push(match lang {
             Lang::Vi => format!("- UBND {} (để báo cáo);", parent.name),
-            Lang::En => format!("- People's Committee of {} (for its information);", parent.name),
+            Lang::En => format!(
+                "- People's Committee of {} (for its information);",
+                parent.name
+            ),
         });
     }
     recipients.push(
-        lang.pick("- Ban Chỉ đạo (để theo dõi);", "- The steering committee (to follow up);")
-            .into(),
+        lang.pick(
+            "- Ban Chỉ đạo (để theo dõi);",
+            "- The steering committee (to follow up);",
+        )
+        .into(),
     );
     recipients.push(lang.pick("- Lưu: VT.", "- Filed: office records.").into());
     let subject = match lang {
@@ -188,7 +195,10 @@ pub async fn progress_report(
             )
             .into(),
         national_motto: lang
-            .pick("Độc lập - Tự do - Hạnh phúc", "Independence - Freedom - Happiness")
+            .pick(
+                "Độc lập - Tự do - Hạnh phúc",
+                "Independence - Freedom - Happiness",
+            )
             .into(),
         number,
         place_and_date: place_and_date(&place, issued_on, lang),
@@ -218,17 +228,31 @@ pub async fn progress_report(
     })
 }
 
+/// Evidence as short as a table cell allows: a document by number and date, a file by name,
+/// a link by its title.
+fn evidence_cell(item: &EvidenceItem) -> String {
+    match item {
+        EvidenceItem::Document { number, date, .. } => format!("{number} ({})", date.dmy()),
+        EvidenceItem::File { file_name, .. } => file_name.clone(),
+        EvidenceItem::Link { title, url } if title.trim().is_empty() => url.clone(),
+        EvidenceItem::Link { title, .. } => title.clone(),
+    }
+}
+
 fn heading(text: &str) -> Block {
     Block::Heading(text.to_string())
 }
 
 fn counts_cells(counts: &Counts, lang: Lang) -> Vec<Cell> {
+    // Only counts above zero are shaded, so that the eye goes to where the indicators are.
+    let count =
+        |n: u32, tone: Tone| Cell::toned(n.to_string(), if n > 0 { tone } else { Tone::None });
     vec![
         Cell::text(counts.applicable.to_string()),
-        Cell::toned(counts.achieved.to_string(), Tone::Good),
-        Cell::toned(counts.in_progress.to_string(), Tone::Progress),
-        Cell::toned(counts.not_achieved.to_string(), Tone::Bad),
-        Cell::toned(counts.no_data.to_string(), Tone::Muted),
+        count(counts.achieved, Tone::Good),
+        count(counts.in_progress, Tone::Progress),
+        count(counts.not_achieved, Tone::Bad),
+        count(counts.no_data, Tone::Muted),
         Cell::text(percent(counts.completion(), lang)),
     ]
 }
@@ -240,14 +264,22 @@ fn counts_columns(first: &str, lang: Lang) -> Vec<Column> {
         align,
     };
     vec![
-        col(lang.pick("STT", "No."), 5, Align::Center),
-        col(first, 30, Align::Left),
+        col(lang.pick("STT", "No."), 6, Align::Center),
+        col(first, 29, Align::Left),
         col(lang.pick("Số chỉ tiêu", "Indicators"), 9, Align::Center),
         col(lang.pick("Hoàn thành", "Achieved"), 10, Align::Center),
-        col(lang.pick("Đang triển khai", "In progress"), 11, Align::Center),
+        col(
+            lang.pick("Đang triển khai", "In progress"),
+            11,
+            Align::Center,
+        ),
         col(lang.pick("Chưa đạt", "Not achieved"), 9, Align::Center),
         col(lang.pick("Chưa có số liệu", "No data"), 10, Align::Center),
-        col(lang.pick("Tỷ lệ hoàn thành", "Completion"), 11, Align::Center),
+        col(
+            lang.pick("Tỷ lệ hoàn thành", "Completion"),
+            11,
+            Align::Center,
+        ),
     ]
 }
 
@@ -297,7 +329,9 @@ fn unit_body(
             ),
         })),
         Block::Paragraph(Paragraph {
-            runs: vec![Run::bold(standing_sentence(&unit.name, &counts, &gaps, lang))],
+            runs: vec![Run::bold(standing_sentence(
+                &unit.name, &counts, &gaps, lang,
+            ))],
             align: Align::Justify,
             indent_first_line: true,
         }),
@@ -318,7 +352,11 @@ fn unit_body(
             ..Cell::text(lang.pick("Tổng cộng", "Total"))
         },
     ];
-    total.extend(counts_cells(&counts, lang).into_iter().map(|c| Cell { bold: true, ..c }));
+    total.extend(
+        counts_cells(&counts, lang)
+            .into_iter()
+            .map(|c| Cell { bold: true, ..c }),
+    );
     group_rows.push(Row::Cells(total));
     body.push(Block::Table(Table {
         columns: counts_columns(lang.pick("Nhóm chỉ tiêu", "Group"), lang),
@@ -378,13 +416,14 @@ fn unit_body(
     }
     body.push(Block::Table(Table {
         columns: vec![
-            col(lang.pick("STT", "No."), 5, Align::Center),
-            col(lang.pick("Chỉ tiêu", "Indicator"), 33, Align::Left),
-            col(lang.pick("Chỉ tiêu phải đạt", "Target"), 10, Align::Center),
+            // Weights fit "STT" and a dd/mm/yyyy date on one line at the tables' size.
+            col(lang.pick("STT", "No."), 6, Align::Center),
+            col(lang.pick("Chỉ tiêu", "Indicator"), 28, Align::Left),
+            col(lang.pick("Mục tiêu", "Target"), 10, Align::Center),
             col(lang.pick("Kết quả", "Value"), 12, Align::Center),
-            col(lang.pick("Ngày số liệu", "Date"), 11, Align::Center),
+            col(lang.pick("Ngày số liệu", "Date"), 14, Align::Center),
             col(lang.pick("Tình trạng", "Status"), 11, Align::Center),
-            col(lang.pick("Minh chứng", "Evidence"), 18, Align::Left),
+            col(lang.pick("Minh chứng", "Evidence"), 19, Align::Left),
         ],
         rows: table_rows,
     }));
@@ -395,7 +434,12 @@ fn unit_body(
     )));
     let unmet: Vec<&IndicatorRow> = rows
         .iter()
-        .filter(|r| matches!(r.status, Status::NotAchieved | Status::InProgress | Status::NoData))
+        .filter(|r| {
+            matches!(
+                r.status,
+                Status::NotAchieved | Status::InProgress | Status::NoData
+            )
+        })
         .collect();
     if unmet.is_empty() {
         body.push(Block::Paragraph(Paragraph::body(lang.pick(
@@ -439,7 +483,10 @@ async fn units_body(
         .iter()
         .filter(|c| c.counts.applicable > 0 && c.counts.achieved == c.counts.applicable)
         .count();
-    let assessed: Vec<_> = children.iter().filter(|c| c.counts.applicable > 0).collect();
+    let assessed: Vec<_> = children
+        .iter()
+        .filter(|c| c.counts.applicable > 0)
+        .collect();
     let framework_name = lang.pick(&framework.name, &framework.name_en);
     let rules = store.framework(framework).await?;
 
@@ -482,22 +529,6 @@ async fn units_body(
             indent_first_line: true,
         }),
     ];
-    for child in &assessed {
-        let gaps: Vec<GroupGap> = by_group
-            .iter()
-            .map(|(name, per_unit)| GroupGap {
-                group_name: name.clone(),
-                not_achieved: per_unit
-                    .get(&child.unit.code)
-                    .map_or(0, |c| c.not_achieved),
-            })
-            .collect();
-        body.push(Block::Paragraph(Paragraph::body(format!(
-            "- {}",
-            standing_sentence(&child.unit.name, &child.counts, &gaps, lang)
-        ))));
-    }
-
     let counts: Vec<Counts> = assessed.iter().map(|c| c.counts).collect();
     let ranks = completion_ranks(&counts);
     let mut columns = counts_columns(lang.pick("Đơn vị", "Unit"), lang);
@@ -535,6 +566,22 @@ async fn units_body(
     total.push(Cell::text(""));
     rows.push(Row::Cells(total));
     body.push(Block::Table(Table { columns, rows }));
+    body.push(Block::Paragraph(Paragraph::body(
+        lang.pick("Cụ thể:", "In detail:"),
+    )));
+    for child in &assessed {
+        let gaps: Vec<GroupGap> = by_group
+            .iter()
+            .map(|(name, per_unit)| GroupGap {
+                group_name: name.clone(),
+                not_achieved: per_unit.get(&child.unit.code).map_or(0, |c| c.not_achieved),
+            })
+            .collect();
+        body.push(Block::Paragraph(Paragraph::body(format!(
+            "- {}",
+            standing_sentence(&child.unit.name, &child.counts, &gaps, lang)
+        ))));
+    }
 
     body.push(heading(lang.pick(
         "II. SO SÁNH THEO NHÓM CHỈ TIÊU",
@@ -544,13 +591,11 @@ async fn units_body(
         "Mỗi ô ghi số chỉ tiêu hoàn thành trên số chỉ tiêu áp dụng của nhóm.",
         "Each cell gives the indicators achieved out of those that apply in the group.",
     ))));
-    let mut columns = vec![
-        Column {
-            header: lang.pick("Đơn vị", "Unit").into(),
-            weight: 20,
-            align: Align::Left,
-        },
-    ];
+    let mut columns = vec![Column {
+        header: lang.pick("Đơn vị", "Unit").into(),
+        weight: 20,
+        align: Align::Left,
+    }];
     let weight = (80 / by_group.len().max(1)) as u16;
     for (name, _) in &by_group {
         columns.push(Column {

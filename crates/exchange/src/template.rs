@@ -11,12 +11,12 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use tiendo_documents::Metadata;
 use tiendo_documents::read::{RawCell, RawRow, RawSheet, column_letter, read_csv, read_xlsx};
 use tiendo_documents::sheet::Value;
 use tiendo_documents::template::{
     Check, Rule, Template, TemplateColumn, TemplateRow, TemplateSheet, write_template,
 };
-use tiendo_documents::Metadata;
 use tiendo_domain::{
     Bilingual, Date, Decimal, Figure, Framework, Indicator, Lang, Measure, Observation, Unit,
 };
@@ -166,8 +166,15 @@ pub async fn template_xlsx(
             .filter(|r| r.status != tiendo_domain::Status::NotApplicable)
         {
             rows.push(template_row(
-                &columns, u, &rules, &row.indicator, row.latest.as_ref(), framework, as_of,
-                today, lang,
+                &columns,
+                u,
+                &rules,
+                &row.indicator,
+                row.latest.as_ref(),
+                framework,
+                as_of,
+                today,
+                lang,
             ));
         }
     }
@@ -197,7 +204,11 @@ pub async fn template_xlsx(
             ("as_of".into(), as_of.to_string()),
         ],
         metadata: Metadata {
-            title: format!("{} — {}", lang.pick("Mẫu nhập liệu", "Data-entry template"), unit.name),
+            title: format!(
+                "{} — {}",
+                lang.pick("Mẫu nhập liệu", "Data-entry template"),
+                unit.name
+            ),
             author: "tiendo".into(),
             subject: name.to_string(),
             language: lang.code().into(),
@@ -259,7 +270,10 @@ fn template_row(
                 }),
                 None,
             ),
-            Col::CurrentDate => (latest.map_or(Value::Empty, |o| date_value(o.observed_on)), None),
+            Col::CurrentDate => (
+                latest.map_or(Value::Empty, |o| date_value(o.observed_on)),
+                None,
+            ),
             Col::Value => (current_value(latest), Some(value_check(indicator, lang))),
             Col::Denominator => match latest.map(|o| o.figure) {
                 Some(Figure::Ratio { denominator, .. }) => {
@@ -321,13 +335,27 @@ fn value_check(indicator: &Indicator, lang: Lang) -> Check {
         Measure::YesNo => Check {
             // The list is in Vietnamese in both languages: the import reads either.
             rule: Rule::OneOf(vec!["Có".into(), "Không".into()]),
-            prompt: lang.pick("Chọn Có hoặc Không", "Choose Có (yes) or Không (no)").into(),
-            error: lang.pick("Chỉ chọn Có hoặc Không", "Choose Có (yes) or Không (no) only").into(),
+            prompt: lang
+                .pick("Chọn Có hoặc Không", "Choose Có (yes) or Không (no)")
+                .into(),
+            error: lang
+                .pick(
+                    "Chỉ chọn Có hoặc Không",
+                    "Choose Có (yes) or Không (no) only",
+                )
+                .into(),
         },
         Measure::Count => Check {
-            rule: Rule::Decimal { min: 0.0, max: None },
-            prompt: lang.pick("Số lượng, không âm", "A count, not negative").into(),
-            error: lang.pick("Cần một số không âm", "A number, not negative, is needed").into(),
+            rule: Rule::Decimal {
+                min: 0.0,
+                max: None,
+            },
+            prompt: lang
+                .pick("Số lượng, không âm", "A count, not negative")
+                .into(),
+            error: lang
+                .pick("Cần một số không âm", "A number, not negative, is needed")
+                .into(),
         },
         Measure::Percent => Check {
             rule: Rule::Decimal {
@@ -335,18 +363,32 @@ fn value_check(indicator: &Indicator, lang: Lang) -> Check {
                 max: Some(100.0),
             },
             prompt: lang
-                .pick("Tỷ lệ phần trăm, từ 0 đến 100 (ví dụ 72,5)", "A percentage from 0 to 100 (e.g. 72.5)")
+                .pick(
+                    "Tỷ lệ phần trăm, từ 0 đến 100 (ví dụ 72,5)",
+                    "A percentage from 0 to 100 (e.g. 72.5)",
+                )
                 .into(),
             error: lang
-                .pick("Tỷ lệ phần trăm phải từ 0 đến 100", "A percentage must lie between 0 and 100")
+                .pick(
+                    "Tỷ lệ phần trăm phải từ 0 đến 100",
+                    "A percentage must lie between 0 and 100",
+                )
                 .into(),
         },
         Measure::Ratio => Check {
             rule: Rule::WholeNumber { min: 0, max: None },
             prompt: lang
-                .pick("Tử số: số nguyên không âm; mẫu số ở cột sau", "Numerator: a whole number; the denominator goes in the next column")
+                .pick(
+                    "Tử số: số nguyên không âm; mẫu số ở cột sau",
+                    "Numerator: a whole number; the denominator goes in the next column",
+                )
                 .into(),
-            error: lang.pick("Tử số phải là số nguyên không âm", "The numerator must be a whole number, not negative").into(),
+            error: lang
+                .pick(
+                    "Tử số phải là số nguyên không âm",
+                    "The numerator must be a whole number, not negative",
+                )
+                .into(),
         },
     }
 }
@@ -354,8 +396,18 @@ fn value_check(indicator: &Indicator, lang: Lang) -> Check {
 fn denominator_check(lang: Lang) -> Check {
     Check {
         rule: Rule::WholeNumber { min: 1, max: None },
-        prompt: lang.pick("Mẫu số: số nguyên lớn hơn 0", "Denominator: a whole number above 0").into(),
-        error: lang.pick("Mẫu số phải là số nguyên lớn hơn 0", "The denominator must be a whole number above 0").into(),
+        prompt: lang
+            .pick(
+                "Mẫu số: số nguyên lớn hơn 0",
+                "Denominator: a whole number above 0",
+            )
+            .into(),
+        error: lang
+            .pick(
+                "Mẫu số phải là số nguyên lớn hơn 0",
+                "The denominator must be a whole number above 0",
+            )
+            .into(),
     }
 }
 
@@ -524,7 +576,9 @@ fn read_upload(bytes: &[u8], file_name: &str) -> Result<Upload> {
             };
             match key.as_str() {
                 "framework" => properties.framework = Some(value),
-                "version" => properties.version = value.trim().parse::<f64>().ok().map(|v| v as i64),
+                "version" => {
+                    properties.version = value.trim().parse::<f64>().ok().map(|v| v as i64)
+                }
                 "unit" => properties.unit = Some(value),
                 "as_of" => properties.as_of = value.parse().ok(),
                 _ => {}
@@ -560,8 +614,10 @@ fn header_row(sheet: &RawSheet) -> Option<(usize, HashMap<Col, usize>)> {
                 _ => None,
             })
             .collect();
-        (map.contains_key(&Col::Unit) && map.contains_key(&Col::Indicator) && map.contains_key(&Col::Value))
-            .then_some((i, map))
+        (map.contains_key(&Col::Unit)
+            && map.contains_key(&Col::Indicator)
+            && map.contains_key(&Col::Value))
+        .then_some((i, map))
     })
 }
 
@@ -612,7 +668,9 @@ fn shown(cell: &RawCell) -> String {
     match cell {
         RawCell::Empty => String::new(),
         RawCell::Text(t) => t.clone(),
-        RawCell::Number(n) => Decimal::from_thousandths((n * 1000.0).round() as i64).format(Lang::Vi),
+        RawCell::Number(n) => {
+            Decimal::from_thousandths((n * 1000.0).round() as i64).format(Lang::Vi)
+        }
         RawCell::Bool(b) => tiendo_domain::yes_no_label(*b, Lang::Vi).into(),
         RawCell::Date { year, month, day } => format!("{day:02}/{month:02}/{year}"),
         RawCell::Error(e) => e.clone(),
@@ -626,7 +684,8 @@ fn read_decimal(cell: &RawCell) -> std::result::Result<Decimal, CellError> {
     match cell {
         RawCell::Number(n) => {
             let scaled = n * 1000.0;
-            if (scaled - scaled.round()).abs() > 1e-6 || !scaled.is_finite() || scaled.abs() > 9e15 {
+            if (scaled - scaled.round()).abs() > 1e-6 || !scaled.is_finite() || scaled.abs() > 9e15
+            {
                 return Err((
                     format!("«{n}» có quá ba chữ số thập phân"),
                     format!("«{n}» has more than three decimal places"),
@@ -706,8 +765,14 @@ pub async fn plan_import(
                 .max_by_key(|f| f.version);
             found.ok_or_else(|| {
                 ExchangeError::invalid(
-                    format!("tệp được tạo cho bộ chỉ tiêu «{code}» phiên bản {}, không có ở đây", version.unwrap_or(0)),
-                    format!("the file was made for framework «{code}» version {}, which is not here", version.unwrap_or(0)),
+                    format!(
+                        "tệp được tạo cho bộ chỉ tiêu «{code}» phiên bản {}, không có ở đây",
+                        version.unwrap_or(0)
+                    ),
+                    format!(
+                        "the file was made for framework «{code}» version {}, which is not here",
+                        version.unwrap_or(0)
+                    ),
                 )
             })?
         }
@@ -787,7 +852,12 @@ pub async fn plan_import(
             .and_then(|&j| row.cells.get(j).cloned())
             .unwrap_or(RawCell::Empty)
     };
-    let letter = |col: Col| columns.get(&col).map(|&j| column_letter(j)).unwrap_or_default();
+    let letter = |col: Col| {
+        columns
+            .get(&col)
+            .map(|&j| column_letter(j))
+            .unwrap_or_default()
+    };
     for (done, row) in sheet.rows[header_index + 1..].iter().enumerate() {
         if done % 256 == 0 {
             progress(named_units.len() + done, steps);
@@ -800,7 +870,10 @@ pub async fn plan_import(
             let column = col.map(letter).unwrap_or_default();
             plan.problems.push(problem(&sheet.name, n, &column, vi, en));
         };
-        let unit_code = cell_text(&get(row, Col::Unit)).unwrap_or_default().trim().to_string();
+        let unit_code = cell_text(&get(row, Col::Unit))
+            .unwrap_or_default()
+            .trim()
+            .to_string();
         let indicator_code = cell_text(&get(row, Col::Indicator))
             .unwrap_or_default()
             .trim()
@@ -841,8 +914,14 @@ pub async fn plan_import(
             report(
                 Some(Col::Indicator),
                 (
-                    format!("bộ chỉ tiêu {} không có chỉ tiêu mã «{indicator_code}»", framework.code),
-                    format!("framework {} has no indicator «{indicator_code}»", framework.code),
+                    format!(
+                        "bộ chỉ tiêu {} không có chỉ tiêu mã «{indicator_code}»",
+                        framework.code
+                    ),
+                    format!(
+                        "framework {} has no indicator «{indicator_code}»",
+                        framework.code
+                    ),
                 ),
             );
             continue;
@@ -869,8 +948,12 @@ pub async fn plan_import(
             report(
                 None,
                 (
-                    format!("chỉ tiêu {indicator_code} của đơn vị {unit_code} đã có ở dòng {first}"),
-                    format!("indicator {indicator_code} of unit {unit_code} already appears in row {first}"),
+                    format!(
+                        "chỉ tiêu {indicator_code} của đơn vị {unit_code} đã có ở dòng {first}"
+                    ),
+                    format!(
+                        "indicator {indicator_code} of unit {unit_code} already appears in row {first}"
+                    ),
                 ),
             );
             continue;
@@ -956,7 +1039,10 @@ pub async fn plan_import(
                 Some(Col::Date),
                 (
                     format!("ngày {} ở tương lai; chỉ nhập số liệu đã có", day.dmy()),
-                    format!("{} is in the future; enter only figures that exist", day.dmy()),
+                    format!(
+                        "{} is in the future; enter only figures that exist",
+                        day.dmy()
+                    ),
                 ),
             );
             continue;
@@ -1046,8 +1132,16 @@ pub async fn apply_import(store: &Store, plan: &ImportPlan, actor: &Actor) -> Re
         let vi: Vec<String> = plan.problems.iter().map(|p| p.describe(Lang::Vi)).collect();
         let en: Vec<String> = plan.problems.iter().map(|p| p.describe(Lang::En)).collect();
         return Err(ExchangeError::invalid(
-            format!("tệp có {} lỗi, không số liệu nào được ghi:\n{}", vi.len(), vi.join("\n")),
-            format!("the file has {} mistakes; nothing was written:\n{}", en.len(), en.join("\n")),
+            format!(
+                "tệp có {} lỗi, không số liệu nào được ghi:\n{}",
+                vi.len(),
+                vi.join("\n")
+            ),
+            format!(
+                "the file has {} mistakes; nothing was written:\n{}",
+                en.len(),
+                en.join("\n")
+            ),
         ));
     }
     if plan.changes.is_empty() {
@@ -1104,7 +1198,10 @@ pub async fn template_csv(
             .join(",")
     };
     out.push_str(&line(
-        &columns.iter().map(|c| c.header(lang).to_string()).collect::<Vec<_>>(),
+        &columns
+            .iter()
+            .map(|c| c.header(lang).to_string())
+            .collect::<Vec<_>>(),
     ));
     out.push_str("\r\n");
     for u in &units {
@@ -1125,7 +1222,11 @@ pub async fn template_csv(
                 ),
                 Some(f @ Figure::Amount(v)) => {
                     // Plain digits with a point, which the import reads in either language.
-                    (f.describe(i.measure, count_unit, lang), v.to_string(), String::new())
+                    (
+                        f.describe(i.measure, count_unit, lang),
+                        v.to_string(),
+                        String::new(),
+                    )
                 }
                 Some(
                     f @ Figure::Ratio {

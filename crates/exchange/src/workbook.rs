@@ -2,8 +2,8 @@
 //! ward's indicators, and the status matrix. Numbers are number cells and dates date cells, so
 //! that a spreadsheet can sum, sort and filter them; statuses keep their colours.
 
-use tiendo_documents::sheet::{Sheet, SheetColumn, Value, Workbook};
 use tiendo_documents::Metadata;
+use tiendo_documents::sheet::{Sheet, SheetColumn, Value, Workbook};
 use tiendo_domain::{Counts, Date, Figure, Indicator, Lang, Measure, Ratio, completion_ranks};
 use tiendo_storage::{FrameworkRef, Store};
 
@@ -96,9 +96,7 @@ pub async fn unit_workbook(
 ) -> Result<Workbook> {
     let unit = store.unit(unit_code).await?;
     let rows = store.unit_indicators(unit_code, framework, as_of).await?;
-    let evidence = store
-        .evidence_counts(framework, unit_code, as_of)
-        .await?;
+    let evidence = store.evidence_counts(framework, unit_code, as_of).await?;
     let columns = vec![
         column(lang.pick("Nhóm", "Group"), 22.0),
         column(lang.pick("Mã", "Code"), 8.0),

@@ -460,6 +460,7 @@ pub struct ArchiveSummary {
     pub tables: Vec<ArchivedTable>,
 }
 
+/// A table of an archive and its number of rows.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ArchivedTable {
     pub name: &'static str,
@@ -516,6 +517,7 @@ impl Store {
     pub async fn export_archive(&self, out: impl Write + Seek + Send) -> Result<ArchiveSummary> {
         self.check_archive_schema().await?;
         let mut tx = self.pool.begin_snapshot().await?;
+        let created_at = utc_in(0);
         let mut conn = tx.conn();
         let schema_version = self.ensure_current_schema(&mut conn).await?;
         let mut zip = ZipWriter::new(out);
@@ -533,10 +535,10 @@ impl Store {
                 rows,
             });
         }
-        drop(conn);
+        // Every table is read: the snapshot can go.
         drop(tx);
         let summary = ArchiveSummary {
-            created_at: utc_in(0),
+            created_at,
             source_backend: self.backend().to_string(),
             schema_version,
             tables,
@@ -554,7 +556,8 @@ impl Store {
     /// Imports an archive into this database, which must be migrated and empty, in one
     /// transaction: ids are kept, the derived tables rebuilt, identity sequences moved past
     /// the imported ids, and one `archive.import` entry appended to the audit log. A bad row
-    /// imports nothing; the error names its table and line. `progress` hears after each chunk.
+    /// imports nothing; the error names its table and line. `progress` is called as each table
+    /// starts and after each chunk of rows, then while the statuses are recomputed.
     pub async fn import_archive(
         &self,
         input: impl Read + Seek + Send,
@@ -607,7 +610,6 @@ impl Store {
             Some(record.to_string()),
         )
         .await?;
-        drop(conn);
         tx.commit().await?;
         self.analyze().await?;
         Ok(summary)

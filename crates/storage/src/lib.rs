@@ -34,7 +34,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use tiendo_domain::Framework;
 
 pub use accounts::{Actor, AuditEntry, NewUser, User, grant};
-pub use archive::{ARCHIVE_FORMAT, ARCHIVE_VERSION, ArchiveProgress, ArchiveSummary, ArchivedTable};
+pub use archive::{
+    ARCHIVE_FORMAT, ARCHIVE_VERSION, ArchiveProgress, ArchiveSummary, ArchivedTable,
+};
 pub use evidence::{Evidence, EvidenceItem};
 pub use exclusions::ExclusionRequest;
 pub use files::{FileStore, StoredFile};

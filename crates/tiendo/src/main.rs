@@ -572,7 +572,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = open(&db.url).await?;
             let format: tiendo_exchange::Format = format.parse().map_err(exchange_error)?;
             let as_of = as_of_or_default(&store, as_of).await?;
-            let framework = store.framework_ref(framework.as_deref(), Some(as_of)).await?;
+            let framework = store
+                .framework_ref(framework.as_deref(), Some(as_of))
+                .await?;
             let options = tiendo_exchange::ReportOptions {
                 lang: parse_lang(&lang),
                 issuer,
@@ -606,7 +608,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let store = open(&db.url).await?;
             let as_of = as_of_or_default(&store, as_of).await?;
-            let framework = store.framework_ref(framework.as_deref(), Some(as_of)).await?;
+            let framework = store
+                .framework_ref(framework.as_deref(), Some(as_of))
+                .await?;
             let lang = parse_lang(&lang);
             let (bytes, _) = if format == "csv" {
                 tiendo_exchange::template::template_csv(&store, &unit, &framework, as_of, lang)
@@ -706,14 +710,22 @@ fn write_file(path: &PathBuf, bytes: &[u8]) -> anyhow::Result<()> {
     })
 }
 
-/// Whether a file is an archive from `tiendo export` (a zip with a manifest) rather than a
-/// workbook (also a zip) or a CSV.
-fn is_archive(path: &std::path::Path, bytes: &[u8]) -> bool {
+/// Whether a file is an archive from `tiendo export` rather than a template or a CSV: a zip
+/// that is not named as a workbook (a workbook is a zip too).
+fn is_archive(path: &std::path::Path) -> anyhow::Result<bool> {
     let name = path.to_string_lossy().to_ascii_lowercase();
     if name.ends_with(".xlsx") || name.ends_with(".csv") {
-        return false;
+        return Ok(false);
     }
-    bytes.starts_with(b"PK") && bytes.windows(13).any(|w| w == b"manifest.json")
+    let mut magic = [0u8; 2];
+    let mut file = std::fs::File::open(path).map_err(|e| {
+        anyhow!(
+            "không đọc được tệp {0}: {e}\ncannot read {0}: {e}",
+            path.display()
+        )
+    })?;
+    use std::io::Read;
+    Ok(file.read_exact(&mut magic).is_ok() && &magic == b"PK")
 }
 
 fn progress_bar(len: u64, what: &str) -> indicatif::ProgressBar {
@@ -733,27 +745,33 @@ async fn import(
     dry_run: bool,
     db: &str,
 ) -> anyhow::Result<ExitCode> {
-    let bytes = std::fs::read(file).map_err(|e| {
+    let cannot_read = |e: std::io::Error| {
         anyhow!(
             "không đọc được tệp {0}: {e}\ncannot read {0}: {e}",
             file.display()
         )
-    })?;
+    };
     let store = open(db).await?;
     let actor = Actor::system("cli");
-    if is_archive(file, &bytes) {
+    if is_archive(file)? {
         if dry_run {
             return Err(anyhow!(
                 "--dry-run chỉ dùng cho mẫu nhập liệu và CSV\n--dry-run is for templates and CSV only"
             ));
         }
+        // The archive is read as a stream: it may hold a whole country's figures.
+        let input = std::io::BufReader::new(std::fs::File::open(file).map_err(cannot_read)?);
         let bar = progress_bar(0, "");
         let summary = store
-            .import_archive(std::io::Cursor::new(bytes), &|p: ArchiveProgress| {
-                bar.set_length(p.rows_total);
-                bar.set_position(p.rows_done);
-                bar.set_message(p.table.to_string());
-            }, &actor)
+            .import_archive(
+                std::io::Cursor::new(bytes),
+                &|p: ArchiveProgress| {
+                    bar.set_length(p.rows_total);
+                    bar.set_position(p.rows_done);
+                    bar.set_message(p.table.to_string());
+                },
+                &actor,
+            )
             .await?;
         bar.finish_and_clear();
         println!(
@@ -763,10 +781,9 @@ async fn import(
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let framework = match framework {
-        Some(code) => Some(store.framework_ref(Some(code), None).await?),
-        None => None,
-    };
+    let bytes = std::fs::read(file).map_err(cannot_read)?;
+    // A CSV names no framework: the one asked for, else the latest.
+    let framework = store.framework_ref(framework, None).await?;
     let file_name = file
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
@@ -776,7 +793,7 @@ async fn import(
         &store,
         &bytes,
         &file_name,
-        framework.as_ref(),
+        Some(&framework),
         tiendo_web::today(),
         &|done, total| {
             bar.set_length(total as u64);
@@ -818,14 +835,21 @@ async fn import(
         );
     }
     if plan.changes.len() > 200 {
-        println!("  … {} more / {} nữa", plan.changes.len() - 200, plan.changes.len() - 200);
+        println!(
+            "  … {} more / {} nữa",
+            plan.changes.len() - 200,
+            plan.changes.len() - 200
+        );
     }
     if dry_run || plan.changes.is_empty() {
         return Ok(ExitCode::SUCCESS);
     }
     // The figures go in as one transaction, so its progress is not observable: a spinner.
     let spinner = indicatif::ProgressBar::new_spinner();
-    spinner.set_message(format!("ghi {n} số liệu / writing {n} figures", n = plan.changes.len()));
+    spinner.set_message(format!(
+        "ghi {n} số liệu / writing {n} figures",
+        n = plan.changes.len()
+    ));
     spinner.enable_steady_tick(std::time::Duration::from_millis(120));
     let written = tiendo_exchange::template::apply_import(&store, &plan, &actor)
         .await

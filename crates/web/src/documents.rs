@@ -12,9 +12,11 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
-use tiendo_domain::access::Action;
 use tiendo_domain::Lang;
-use tiendo_exchange::template::{ImportPlan, apply_import, plan_import, template_csv, template_xlsx};
+use tiendo_domain::access::Action;
+use tiendo_exchange::template::{
+    ImportPlan, apply_import, plan_import, template_csv, template_xlsx,
+};
 use tiendo_exchange::{ExchangeError, Format, ReportOptions, workbook};
 use tiendo_storage::FrameworkRef;
 use utoipa::{IntoParams, ToSchema};
@@ -364,7 +366,11 @@ pub(crate) async fn template_api(
 
 /// Refuses a plan unless the viewer may enter figures on every unit it changes. One lineage
 /// read per unit named: a province's file names its few hundred units once each.
-async fn authorize_plan(state: &AppState, viewer: &Viewer, plan: &ImportPlan) -> Result<(), AppError> {
+async fn authorize_plan(
+    state: &AppState,
+    viewer: &Viewer,
+    plan: &ImportPlan,
+) -> Result<(), AppError> {
     for code in &plan.units {
         state.authorize(viewer, Action::EnterData, code).await?;
     }
@@ -423,7 +429,10 @@ fn import_page_base(view: &ViewContext, viewer: &Viewer, unit: &tiendo_domain::U
         action: view.link(&format!("/units/{}/import", unit.code), &[]),
         confirm_action: view.link(&format!("/units/{}/import/confirm", unit.code), &[]),
         template_link: view.link(&format!("/units/{}/template", unit.code), &[]),
-        csv_link: view.link(&format!("/units/{}/template", unit.code), &[("format", "csv")]),
+        csv_link: view.link(
+            &format!("/units/{}/template", unit.code),
+            &[("format", "csv")],
+        ),
         framework_name: view.framework_name(),
         file_name: String::new(),
         problems: Vec::new(),
@@ -446,7 +455,9 @@ fn fill_plan(page: &mut ImportPage, plan: &ImportPlan, lang: Lang) {
             place: format!("{}!{}", c.sheet, c.row),
             unit: c.unit_name.clone(),
             indicator: c.indicator_code.clone(),
-            name: lang.pick(&c.indicator_name.vi, &c.indicator_name.en).to_string(),
+            name: lang
+                .pick(&c.indicator_name.vi, &c.indicator_name.en)
+                .to_string(),
             before: c
                 .before
                 .as_ref()
@@ -474,7 +485,9 @@ async fn import_form(
     }
     let access = state.access(&viewer, &code).await.map_err(fail)?;
     access.check(Action::EnterData).map_err(fail)?;
-    let view = ViewContext::read(&state, &params, lang).await.map_err(fail)?;
+    let view = ViewContext::read(&state, &params, lang)
+        .await
+        .map_err(fail)?;
     let page = import_page_base(&view, &viewer, &access.unit);
     import_html(&page, StatusCode::OK)
 }
@@ -497,16 +510,25 @@ async fn import_preview(
     viewer
         .check_csrf(&headers, fields.get("csrf").map(String::as_str))
         .map_err(fail)?;
-    let view = ViewContext::read(&state, &params, lang).await.map_err(fail)?;
+    let view = ViewContext::read(&state, &params, lang)
+        .await
+        .map_err(fail)?;
     let (file_name, bytes) = file.ok_or_else(|| {
         fail(AppError::bad_request(
             "chưa chọn tệp để nhập",
             "no file was chosen to import",
         ))
     })?;
-    let plan = plan_import(&state.store, &bytes, &file_name, Some(&view.framework), today(), &|_, _| {})
-        .await
-        .map_err(|e| fail(e.into()))?;
+    let plan = plan_import(
+        &state.store,
+        &bytes,
+        &file_name,
+        Some(&view.framework),
+        today(),
+        &|_, _| {},
+    )
+    .await
+    .map_err(|e| fail(e.into()))?;
     authorize_plan(&state, &viewer, &plan).await.map_err(fail)?;
     let mut page = import_page_base(&view, &viewer, &access.unit);
     fill_plan(&mut page, &plan, lang);
@@ -548,7 +570,12 @@ async fn import_confirm(
     viewer
         .check_csrf(&headers, fields.get("csrf").map(String::as_str))
         .map_err(fail)?;
-    let get = |k: &str| fields.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+    let get = |k: &str| {
+        fields
+            .get(k)
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    };
     let hash = get("upload");
     if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(fail(AppError::bad_request(
@@ -562,16 +589,25 @@ async fn import_confirm(
             "the uploaded file is gone; upload it again",
         ))
     })?;
-    let view = ViewContext::read(&state, &params, lang).await.map_err(fail)?;
+    let view = ViewContext::read(&state, &params, lang)
+        .await
+        .map_err(fail)?;
     let framework: FrameworkRef = state
         .store
         .framework_ref(Some(&get("framework")), Some(view.as_of))
         .await
         .map_err(|e| fail(e.into()))?;
     let file_name = get("file_name");
-    let plan = plan_import(&state.store, &bytes, &file_name, Some(&framework), today(), &|_, _| {})
-        .await
-        .map_err(|e| fail(e.into()))?;
+    let plan = plan_import(
+        &state.store,
+        &bytes,
+        &file_name,
+        Some(&framework),
+        today(),
+        &|_, _| {},
+    )
+    .await
+    .map_err(|e| fail(e.into()))?;
     authorize_plan(&state, &viewer, &plan).await.map_err(fail)?;
     let mut page = import_page_base(&view, &viewer, &access.unit);
     fill_plan(&mut page, &plan, lang);
@@ -693,13 +729,21 @@ pub(crate) async fn import_api(
     let (file_name, bytes) = file.ok_or_else(|| {
         AppError::bad_request("thiếu trường `file`", "the `file` field is missing")
     })?;
-    let framework = match q.framework.as_deref() {
-        Some(code) => Some(state.store.framework_ref(Some(code), None).await?),
-        None => None,
-    };
-    let plan = plan_import(&state.store, &bytes, &file_name, framework.as_ref(), today(), &|_, _| {})
-        .await
-        .map_err(AppError::from)?;
+    // A CSV names no framework: the one asked for, else the latest.
+    let framework = state
+        .store
+        .framework_ref(q.framework.as_deref(), None)
+        .await?;
+    let plan = plan_import(
+        &state.store,
+        &bytes,
+        &file_name,
+        Some(&framework),
+        today(),
+        &|_, _| {},
+    )
+    .await
+    .map_err(AppError::from)?;
     authorize_plan(&state, &viewer, &plan).await?;
     let ok = plan.problems.is_empty();
     let apply = ok && !q.dry_run.unwrap_or(false) && !plan.changes.is_empty();
