@@ -166,21 +166,21 @@ pub async fn progress_report(
     let mut recipients = Vec::new();
     if let Some(parent) = &parent {
         recipients.push(match lang {
-            Lang::Vi => format!("- UBND {} (để báo cáo);", parent.name),
+            Lang::Vi => format!("UBND {} (để báo cáo);", parent.name),
             Lang::En => format!(
-                "- People's Committee of {} (for its information);",
+                "People's Committee of {} (for its information);",
                 parent.name
             ),
         });
     }
     recipients.push(
         lang.pick(
-            "- Ban Chỉ đạo (để theo dõi);",
-            "- The steering committee (to follow up);",
+            "Ban Chỉ đạo (để theo dõi);",
+            "The steering committee (to follow up);",
         )
         .into(),
     );
-    recipients.push(lang.pick("- Lưu: VT.", "- Filed: office records.").into());
+    recipients.push(lang.pick("Lưu: VT.", "Filed: office records.").into());
     let subject = match lang {
         Lang::Vi => format!("{framework_name} — {} — {}", unit.name, as_of.dmy()),
         Lang::En => format!("{framework_name} — {} — {}", unit.name, as_of.dmy()),

@@ -498,7 +498,7 @@ pub struct ImportPlan {
     /// Rows read that would change nothing (the figure given is the one in force, or none given).
     pub unchanged: usize,
     pub problems: Vec<ImportProblem>,
-    /// Every unit a change is for, for the caller's access checks.
+    /// Every unit the file names, for the caller's access checks.
     pub units: BTreeSet<String>,
 }
 
@@ -832,17 +832,18 @@ pub async fn plan_import(
     }
     let rows_after_header = sheet.rows.len() - header_index - 1;
     let steps = named_units.len() + rows_after_header;
-    let mut in_force: HashMap<(String, String), Observation> = HashMap::new();
+    // Every figure of each unit named in the file, read once per unit, so that each row is
+    // compared with the figure in force on its own date.
+    let mut figures: HashMap<String, HashMap<String, Vec<Observation>>> = HashMap::new();
     for (done, code) in named_units.iter().enumerate() {
         progress(done, steps);
         if !units.contains_key(code) {
             continue;
         }
-        for row in store.unit_indicators(code, &framework, as_of).await? {
-            if let Some(latest) = row.latest {
-                in_force.insert((code.clone(), row.indicator.code.clone()), latest);
-            }
-        }
+        figures.insert(
+            code.clone(),
+            store.unit_figures(code, &framework, today).await?,
+        );
     }
 
     let mut seen: HashMap<(String, String), u32> = HashMap::new();
@@ -910,6 +911,9 @@ pub async fn plan_import(
             );
             continue;
         }
+        // Every unit the file rightly names, changed or not, is checked for access by the
+        // caller; a row outside the file's unit is a mistake reported above instead.
+        plan.units.insert(unit_code.clone());
         let Some(indicator) = rules.indicator(&indicator_code) else {
             report(
                 Some(Col::Indicator),
@@ -1070,7 +1074,10 @@ pub async fn plan_import(
             RawCell::Empty => String::new(),
             other => shown(&other),
         };
-        let before = in_force.get(&(unit_code.clone(), indicator_code.clone()));
+        let before = figures
+            .get(&unit_code)
+            .and_then(|by_indicator| by_indicator.get(&indicator_code))
+            .and_then(|history| history.iter().rev().find(|o| o.observed_on <= day));
         if before.is_some_and(|b| b.figure == figure) {
             plan.unchanged += 1;
             continue;
@@ -1086,7 +1093,6 @@ pub async fn plan_import(
             vi: f.describe(indicator.measure, count_unit(Lang::Vi), Lang::Vi),
             en: f.describe(indicator.measure, count_unit(Lang::En), Lang::En),
         };
-        plan.units.insert(unit_code.clone());
         plan.changes.push(PlannedChange {
             sheet: sheet.name.clone(),
             row: n,

@@ -764,7 +764,7 @@ async fn import(
         let bar = progress_bar(0, "");
         let summary = store
             .import_archive(
-                std::io::Cursor::new(bytes),
+                input,
                 &|p: ArchiveProgress| {
                     bar.set_length(p.rows_total);
                     bar.set_position(p.rows_done);

@@ -518,3 +518,263 @@ async fn users_tokens_and_periods_from_the_command_line() {
     assert_eq!(other.as_u16(), 403);
     assert_eq!(wrong.as_u16(), 401);
 }
+
+/// Whether a program the tests read documents with is here; under CI it must be.
+fn have(program: &str) -> bool {
+    let found = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {program}"))
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        found || std::env::var("CI").as_deref() != Ok("true"),
+        "{program} is needed under CI (.ci/run installs it)"
+    );
+    found
+}
+
+fn run_ok(args: &[&str]) -> String {
+    let out = tiendo().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "tiendo {args:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+async fn counts(url: &str, unit: &str) -> tiendo_domain::Counts {
+    let store = tiendo_storage::Store::open(&url.parse().unwrap())
+        .await
+        .unwrap();
+    let day = "2022-10-31".parse().unwrap();
+    let framework = store.framework_ref(None, Some(day)).await.unwrap();
+    let counts = store.summary(unit, &framework, day).await.unwrap().counts;
+    store.close().await;
+    counts
+}
+
+#[tokio::test]
+async fn reports_templates_and_imports_from_the_command_line() {
+    let (path, url) = temp_db("documents");
+    run_ok(&["demo", "--load-only", "--db", &url]);
+    let dir = std::env::temp_dir().join(format!("tiendo-cli-{}-documents", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = |name: &str| dir.join(name).display().to_string();
+
+    let out = run_ok(&[
+        "report",
+        "--unit",
+        "14833",
+        "--as-of",
+        "2022-10-31",
+        "--format",
+        "pdf",
+        "--out",
+        &file("bac-son.pdf"),
+        "--db",
+        &url,
+    ]);
+    assert!(out.contains("wrote the report"), "{out}");
+    let pdf = std::fs::read(file("bac-son.pdf")).unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    if have("pdftotext") {
+        let text = Command::new("pdftotext")
+            .arg(file("bac-son.pdf"))
+            .arg("-")
+            .output()
+            .unwrap();
+        let text = String::from_utf8(text.stdout)
+            .unwrap()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            text.contains("Phường Bắc Sơn: 26/31 chỉ tiêu hoàn thành, 4 chỉ tiêu đang triển khai thực hiện, 1 chỉ tiêu thuộc nhóm chính quyền số chưa đạt."),
+            "{text}"
+        );
+    }
+    for format in ["docx", "xlsx"] {
+        run_ok(&[
+            "report",
+            "--unit",
+            "382",
+            "--as-of",
+            "2022-10-31",
+            "--format",
+            format,
+            "--out",
+            &file(&format!("sam-son.{format}")),
+            "--db",
+            &url,
+        ]);
+        assert!(
+            std::fs::read(file(&format!("sam-son.{format}")))
+                .unwrap()
+                .starts_with(b"PK")
+        );
+    }
+    let out = tiendo()
+        .args([
+            "report",
+            "--unit",
+            "14833",
+            "--format",
+            "odt",
+            "--out",
+            &file("x.odt"),
+            "--db",
+            &url,
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("không có định dạng «odt»") && err.contains("no format «odt»"),
+        "{err}"
+    );
+
+    run_ok(&[
+        "template",
+        "--unit",
+        "14833",
+        "--as-of",
+        "2022-10-31",
+        "--format",
+        "csv",
+        "--out",
+        &file("mau.csv"),
+        "--db",
+        &url,
+    ]);
+    let template = std::fs::read_to_string(file("mau.csv")).unwrap();
+    assert!(template.contains("14833,CQ-05,"), "{template}");
+    run_ok(&[
+        "template",
+        "--unit",
+        "14833",
+        "--as-of",
+        "2022-10-31",
+        "--out",
+        &file("mau.xlsx"),
+        "--db",
+        &url,
+    ]);
+    assert!(std::fs::read(file("mau.xlsx")).unwrap().starts_with(b"PK"));
+
+    // One new figure: previewed by --dry-run, then written.
+    std::fs::write(
+        file("so-lieu.csv"),
+        "Mã đơn vị,Mã chỉ tiêu,Giá trị mới,Mẫu số mới,Ngày số liệu mới\n14833,CQ-05,270,332,31/10/2022\n",
+    )
+    .unwrap();
+    let out = run_ok(&["import", &file("so-lieu.csv"), "--dry-run", "--db", &url]);
+    assert!(
+        out.contains("14833 CQ-05  58,1% (193/332) → 81,3% (270/332)"),
+        "{out}"
+    );
+    assert_eq!(
+        counts(&url, "14833").await.not_achieved,
+        1,
+        "a dry run writes nothing"
+    );
+    let out = run_ok(&["import", &file("so-lieu.csv"), "--db", &url]);
+    assert!(out.contains("written: 1"), "{out}");
+    assert_eq!(counts(&url, "14833").await.not_achieved, 0);
+
+    // A file with mistakes writes nothing and names each place, in both languages.
+    std::fs::write(
+        file("sai.csv"),
+        "Mã đơn vị,Mã chỉ tiêu,Giá trị mới\n14833,HT-04,130%\n14833,XX-01,1\n14833,HT-07,3\n",
+    )
+    .unwrap();
+    let out = tiendo()
+        .args(["import", &file("sai.csv"), "--db", &url])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    for expected in [
+        "trang «CSV», dòng 2, cột C: tỷ lệ phần trăm phải từ 0 đến 100, không phải 130",
+        "sheet «CSV», row 2, column C: a percentage must lie between 0 and 100, not 130",
+        "trang «CSV», dòng 3, cột B: bộ chỉ tiêu cds-xa-phuong-2022 không có chỉ tiêu mã «XX-01»",
+    ] {
+        assert!(err.contains(expected), "«{expected}» in {err}");
+    }
+    assert_eq!(
+        counts(&url, "14833").await.achieved,
+        27,
+        "HT-07's good row was not written either"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_file(path);
+}
+
+#[tokio::test]
+async fn an_exported_dataset_imports_into_another_database_with_the_same_summaries() {
+    let (path, url) = temp_db("export");
+    run_ok(&["demo", "--load-only", "--db", &url]);
+    let archive = std::env::temp_dir().join(format!(
+        "tiendo-cli-{}-export.tiendo.zip",
+        std::process::id()
+    ));
+    let archive = archive.display().to_string();
+    let out = run_ok(&["export", "--out", &archive, "--db", &url]);
+    assert!(out.contains("exported"), "{out}");
+    // Into PostgreSQL when the tests have one, else into a second SQLite file.
+    let target = tiendo_storage::testing::TestDb::postgres().await;
+    let (target_url, second_path) = match &target {
+        Some(db) => match &db.url {
+            tiendo_storage::DatabaseUrl::Postgres(u) => (u.clone(), None),
+            tiendo_storage::DatabaseUrl::Sqlite(_) => unreachable!(),
+        },
+        None => {
+            let (p, u) = temp_db("export-target");
+            (u, Some(p))
+        }
+    };
+    let out = run_ok(&["import", &archive, "--db", &target_url]);
+    assert!(out.contains("imported the archive"), "{out}");
+    let source = tiendo_storage::Store::open(&url.parse().unwrap())
+        .await
+        .unwrap();
+    let copy = tiendo_storage::Store::open(&target_url.parse().unwrap())
+        .await
+        .unwrap();
+    let framework = source.framework_ref(None, None).await.unwrap();
+    let copied_framework = copy.framework_ref(None, None).await.unwrap();
+    for unit in source.units().await.unwrap() {
+        for day in ["2022-06-30", "2022-10-31", "2022-12-31"] {
+            let day = day.parse().unwrap();
+            let a = source.summary(&unit.code, &framework, day).await.unwrap();
+            let b = copy
+                .summary(&unit.code, &copied_framework, day)
+                .await
+                .unwrap();
+            assert_eq!(
+                (a.counts, a.groups, a.children),
+                (b.counts, b.groups, b.children),
+                "{} on {day}",
+                unit.code
+            );
+        }
+    }
+    // A database that holds data refuses an archive.
+    let out = tiendo()
+        .args(["import", &archive, "--db", &target_url])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    source.close().await;
+    copy.close().await;
+    if let Some(db) = target {
+        db.finish().await;
+    }
+    let _ = std::fs::remove_file(archive);
+    let _ = std::fs::remove_file(path);
+    if let Some(p) = second_path {
+        let _ = std::fs::remove_file(p);
+    }
+}

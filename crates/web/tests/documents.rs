@@ -813,7 +813,7 @@ async fn a_template_with_bad_rows_changes_nothing(store: &Store) {
 
 async fn a_csv_of_figures_imports_through_the_api(store: &Store) {
     let addr = start(store).await;
-    let (c, csrf) = sign_in(addr, "samson").await;
+    let (c, _) = sign_in(addr, "samson").await;
     let (status, _, csv) = download(
         &c,
         addr,
