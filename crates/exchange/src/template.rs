@@ -1113,6 +1113,28 @@ pub async fn plan_import(
             },
         });
     }
+    // Figures held by a submission (waiting for review, or accepted and not unlocked) cannot
+    // change: each is reported at its row, before anything is written.
+    let writes: Vec<(&str, &str, Date)> = plan
+        .changes
+        .iter()
+        .map(|c| {
+            (
+                c.unit_code.as_str(),
+                c.indicator_code.as_str(),
+                c.observation.observed_on,
+            )
+        })
+        .collect();
+    let refusals = store.lock_refusals(&framework, &writes).await?;
+    let value_column = letter(Col::Value);
+    for (change, refusal) in plan.changes.iter().zip(refusals) {
+        if let Some(tiendo_storage::StorageError::Invalid { vi, en }) = refusal {
+            plan.problems
+                .push(problem(&change.sheet, change.row, &value_column, vi, en));
+        }
+    }
+    plan.problems.sort_by_key(|p| p.row);
     progress(steps, steps);
     Ok(plan)
 }

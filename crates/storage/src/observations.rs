@@ -82,7 +82,7 @@ pub(crate) fn now_utc() -> String {
 }
 
 /// Resolves unit codes to ids and kinds in one query per chunk.
-async fn unit_ids(
+pub(crate) async fn unit_ids(
     conn: &mut Conn<'_>,
     codes: &BTreeSet<&str>,
 ) -> Result<HashMap<String, (i64, UnitKind)>> {

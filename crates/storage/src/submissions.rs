@@ -143,6 +143,24 @@ pub(crate) async fn check_unlocked(
     framework_id: i64,
     writes: &[(i64, &str, Date)],
 ) -> Result<()> {
+    match lock_reasons(conn, framework_id, writes)
+        .await?
+        .into_iter()
+        .flatten()
+        .next()
+    {
+        Some(refusal) => Err(refusal),
+        None => Ok(()),
+    }
+}
+
+/// For each write (unit id, indicator code, date), why a submission's lock refuses it, if it
+/// does. Two queries, plus one per accepted submission for its unlocks.
+async fn lock_reasons(
+    conn: &mut Conn<'_>,
+    framework_id: i64,
+    writes: &[(i64, &str, Date)],
+) -> Result<Vec<Option<StorageError>>> {
     #[derive(sqlx::FromRow)]
     struct Lock {
         id: i64,
@@ -171,7 +189,7 @@ pub(crate) async fn check_unlocked(
         })?);
     }
     if locks.is_empty() {
-        return Ok(());
+        return Ok(writes.iter().map(|_| None).collect());
     }
     #[derive(sqlx::FromRow)]
     struct Unlock {
@@ -183,8 +201,10 @@ pub(crate) async fn check_unlocked(
         unlocked.extend(sql!(&mut *conn, fetch_all Unlock,
             "SELECT submission_id, indicator_code FROM unlocks WHERE submission_id = $1", lock.id)?);
     }
+    let mut reasons = Vec::with_capacity(writes.len());
     for &(unit_id, code, day) in writes {
         let day = day.to_string();
+        let mut reason = None;
         for lock in locks.iter().filter(|l| l.unit_id == unit_id) {
             let inside = lock.starts_on <= day && day <= lock.ends_on;
             let open = unlocked
@@ -193,7 +213,7 @@ pub(crate) async fn check_unlocked(
             if !inside || open {
                 continue;
             }
-            return Err(if lock.state == "submitted" {
+            reason = Some(if lock.state == "submitted" {
                 StorageError::invalid(
                     format!(
                         "hồ sơ kỳ {} đã gửi và đang chờ xét, nên số liệu chỉ tiêu {code} chưa sửa được; nếu cần sửa, Ban chỉ đạo trả lại hồ sơ",
@@ -216,12 +236,45 @@ pub(crate) async fn check_unlocked(
                     ),
                 )
             });
+            break;
         }
+        reasons.push(reason);
     }
-    Ok(())
+    Ok(reasons)
 }
 
 impl Store {
+    /// For each figure that would be written (unit code, indicator code, date), why a
+    /// submission's lock refuses it, if it does: for reporting every refusal of a batch with
+    /// its place before anything is written.
+    pub async fn lock_refusals(
+        &self,
+        framework: &FrameworkRef,
+        writes: &[(&str, &str, Date)],
+    ) -> Result<Vec<Option<StorageError>>> {
+        let mut c = self.pool.acquire().await?;
+        let codes: std::collections::BTreeSet<&str> = writes.iter().map(|w| w.0).collect();
+        let ids = crate::observations::unit_ids(&mut c.conn(), &codes).await?;
+        let known: Vec<(i64, &str, Date)> = writes
+            .iter()
+            .filter_map(|(unit, code, day)| ids.get(*unit).map(|(id, _)| (*id, *code, *day)))
+            .collect();
+        let mut found = lock_reasons(&mut c.conn(), framework.id, &known)
+            .await?
+            .into_iter();
+        // Units not found are refused elsewhere with their own message.
+        Ok(writes
+            .iter()
+            .map(|(unit, _, _)| {
+                if ids.contains_key(*unit) {
+                    found.next().flatten()
+                } else {
+                    None
+                }
+            })
+            .collect())
+    }
+
     /// Adds or updates a reporting period of a framework.
     pub async fn put_period(
         &self,

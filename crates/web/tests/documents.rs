@@ -865,6 +865,38 @@ async fn a_csv_of_figures_imports_through_the_api(store: &Store) {
         true
     );
     assert_eq!(counts(&c, addr, "14833").await["not_achieved"], 0);
+    let counts_after_first = counts(&c, addr, "14830").await;
+    // Quảng Tiến's figures wait for review: the row is refused where it is, nothing written.
+    let held = "Mã đơn vị;Mã chỉ tiêu;Giá trị mới;Mẫu số mới;Ngày số liệu mới\n14830;CQ-05;260;300;31/10/2022\n14842;CQ-05;250;300;31/10/2022\n";
+    let (status, body) = upload(
+        &c,
+        addr,
+        "/api/v1/imports",
+        &csrf,
+        "cho-xet.csv",
+        held.as_bytes().to_vec(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let result: Value = serde_json::from_str(&body).unwrap();
+    let problems = result["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{body}");
+    assert_eq!(
+        (problems[0]["row"].as_u64(), problems[0]["column"].as_str()),
+        (Some(3), Some("C"))
+    );
+    assert!(
+        problems[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("đang chờ xét"),
+        "{body}"
+    );
+    assert_eq!(
+        counts(&c, addr, "14830").await,
+        counts_after_first,
+        "Trung Sơn's good row was not written"
+    );
     // An officer of one ward may not import another's figures.
     let (c, csrf) = sign_in(addr, "quangtien").await;
     let (status, _) = upload(
