@@ -5,7 +5,7 @@
 use std::io::Cursor;
 
 use docx_rs::{
-    AlignmentType, BorderType, Docx, Footer, LineSpacing, LineSpacingType, PageMargin, PageNum,
+    AlignmentType, BorderType, Docx, Header, LineSpacing, LineSpacingType, PageMargin, PageNum,
     ParagraphBorder, ParagraphBorderPosition, ParagraphBorders, RunFonts, Shading, ShdType,
     SpecialIndentType, TableBorder, TableBorderPosition, TableBorders, TableCell, TableCellMargins,
     TableLayoutType, TableRow, VAlignType, WidthType,
@@ -27,8 +27,9 @@ pub(crate) mod typography {
     pub const MARGIN_LEFT_MM: f32 = 30.0;
     pub const MARGIN_RIGHT_MM: f32 = 15.0;
     pub const FIRST_LINE_INDENT_MM: f32 = 10.0;
-    /// How far the page number sits from the bottom edge.
-    pub const FOOTER_FROM_EDGE_MM: f32 = 10.0;
+    /// How far the page number sits from the top edge: centred in the top margin, as Nghị định
+    /// 30/2020 (Phụ lục I) places it.
+    pub const PAGE_NUMBER_FROM_EDGE_MM: f32 = 10.0;
 
     /// Body text, the place and date, the kind, the title, the motto and the signature.
     pub const BODY_PT: f32 = 14.0;
@@ -78,15 +79,15 @@ pub fn to_docx(doc: &OfficialDocument) -> Result<Vec<u8>, DocumentError> {
                 .bottom(twips_mm(MARGIN_BOTTOM_MM) as i32)
                 .left(twips_mm(MARGIN_LEFT_MM) as i32)
                 .right(twips_mm(MARGIN_RIGHT_MM) as i32)
-                .header(twips_mm(FOOTER_FROM_EDGE_MM) as i32)
-                .footer(twips_mm(FOOTER_FROM_EDGE_MM) as i32),
+                .header(twips_mm(PAGE_NUMBER_FROM_EDGE_MM) as i32)
+                .footer(twips_mm(PAGE_NUMBER_FROM_EDGE_MM) as i32),
         )
         .default_fonts(times_new_roman())
         .default_size(half_points(BODY_PT))
         // The first page carries no number (Nghị định 30: numbers start on page 2).
         .title_pg()
-        .first_footer(Footer::new())
-        .footer(Footer::new().add_paragraph(page_number()))
+        .first_header(Header::new())
+        .header(Header::new().add_paragraph(page_number()))
         .add_table(national_heading(doc))
         .add_paragraph(place_and_date(&doc.place_and_date));
 

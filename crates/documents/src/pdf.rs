@@ -89,9 +89,9 @@ fn text_bottom() -> f32 {
     page_height() - points(MARGIN_BOTTOM_MM)
 }
 
-/// Where the page number's baseline sits: in the bottom margin, where the DOCX's footer is.
+/// Where the page number's baseline sits: in the top margin, where the DOCX's header is.
 fn page_number_baseline() -> f32 {
-    page_height() - points(FOOTER_FROM_EDGE_MM)
+    points(PAGE_NUMBER_FROM_EDGE_MM) + PAGE_NUMBER_PT
 }
 
 // ----- fonts -----

@@ -264,8 +264,8 @@ fn counts_columns(first: &str, lang: Lang) -> Vec<Column> {
         align,
     };
     vec![
-        col(lang.pick("STT", "No."), 6, Align::Center),
-        col(first, 29, Align::Left),
+        col(lang.pick("STT", "No."), 8, Align::Center),
+        col(first, 27, Align::Left),
         col(lang.pick("Số chỉ tiêu", "Indicators"), 9, Align::Center),
         col(lang.pick("Hoàn thành", "Achieved"), 10, Align::Center),
         col(
@@ -417,13 +417,13 @@ fn unit_body(
     body.push(Block::Table(Table {
         columns: vec![
             // Weights fit "STT" and a dd/mm/yyyy date on one line at the tables' size.
-            col(lang.pick("STT", "No."), 6, Align::Center),
-            col(lang.pick("Chỉ tiêu", "Indicator"), 28, Align::Left),
+            col(lang.pick("STT", "No."), 8, Align::Center),
+            col(lang.pick("Chỉ tiêu", "Indicator"), 26, Align::Left),
             col(lang.pick("Mục tiêu", "Target"), 10, Align::Center),
-            col(lang.pick("Kết quả", "Value"), 12, Align::Center),
+            col(lang.pick("Kết quả", "Value"), 13, Align::Center),
             col(lang.pick("Ngày số liệu", "Date"), 14, Align::Center),
             col(lang.pick("Tình trạng", "Status"), 11, Align::Center),
-            col(lang.pick("Minh chứng", "Evidence"), 19, Align::Left),
+            col(lang.pick("Minh chứng", "Evidence"), 18, Align::Left),
         ],
         rows: table_rows,
     }));
