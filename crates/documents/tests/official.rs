@@ -259,7 +259,11 @@ fn assert_pages_continue(pdf: &Path) {
     let first = pdf_text(pdf, Some(1));
     let second = pdf_text(pdf, Some(2));
     assert_ne!(first_line(&first), "1", "the first page is numbered");
-    assert_eq!(first_line(&second), "2", "the second page's head:\n{second}");
+    assert_eq!(
+        first_line(&second),
+        "2",
+        "the second page's head:\n{second}"
+    );
     let flat = flattened(&second);
     for header in ["TT", "Chỉ tiêu", "Kết quả", "Đánh giá"] {
         assert!(flat.contains(header), "no {header:?} on page 2:\n{second}");

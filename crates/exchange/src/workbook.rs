@@ -115,19 +115,7 @@ pub async fn unit_workbook(
         .iter()
         .map(|row| {
             let i = &row.indicator;
-            let (value, numerator, denominator, day) = match &row.latest {
-                Some(o) => {
-                    let (n, d) = match o.figure {
-                        Figure::Ratio {
-                            numerator,
-                            denominator,
-                        } => (Value::Integer(numerator), Value::Integer(denominator)),
-                        _ => (Value::Empty, Value::Empty),
-                    };
-                    (figure_value(&o.figure, lang), n, d, date(o.observed_on))
-                }
-                None => (Value::Empty, Value::Empty, Value::Empty, Value::Empty),
-            };
+            let (value, numerator, denominator, day) = figure_cells(row.latest.as_ref(), lang);
             vec![
                 Value::Text(lang.pick(&row.group.name, &row.group.name_en).into()),
                 Value::Text(i.code.clone()),
@@ -369,6 +357,86 @@ pub async fn matrix_workbook(
         ],
         metadata: metadata(format!("{} — {}", unit.name, as_of.dmy()), lang),
     })
+}
+
+/// One indicator across every assessed unit under a unit: figure, date, status and reason.
+pub async fn indicator_workbook(
+    store: &Store,
+    unit_code: &str,
+    framework: &FrameworkRef,
+    indicator_code: &str,
+    as_of: Date,
+    lang: Lang,
+) -> Result<Workbook> {
+    let unit = store.unit(unit_code).await?;
+    let rules = store.framework(framework).await?;
+    let standings = store
+        .indicator_across(unit_code, framework, indicator_code, as_of)
+        .await?;
+    let indicator = rules.indicator(indicator_code).cloned();
+    let columns = vec![
+        column(lang.pick("Đơn vị", "Unit"), 26.0),
+        column(lang.pick("Mã", "Code"), 8.0),
+        column(lang.pick("Thuộc", "Part of"), 20.0),
+        column(lang.pick("Giá trị", "Value"), 10.0),
+        column(lang.pick("Tử số", "Numerator"), 10.0),
+        column(lang.pick("Mẫu số", "Denominator"), 10.0),
+        column(lang.pick("Ngày số liệu", "Date"), 12.0),
+        column(lang.pick("Tình trạng", "Status"), 16.0),
+        column(lang.pick("Lý do", "Reason"), 60.0),
+    ];
+    let rows = standings
+        .iter()
+        .map(|s| {
+            let (value, numerator, denominator, day) = figure_cells(s.latest.as_ref(), lang);
+            vec![
+                Value::Text(s.unit.name.clone()),
+                Value::Text(s.unit.code.clone()),
+                s.parent_name.clone().map_or(Value::Empty, Value::Text),
+                value,
+                numerator,
+                denominator,
+                day,
+                Value::Status {
+                    label: s.status.label(lang).into(),
+                    tone: tone(s.status),
+                },
+                Value::Text(lang.pick(&s.reason.vi, &s.reason.en).into()),
+            ]
+        })
+        .collect();
+    let name = indicator
+        .map(|i| format!("{} {}", i.code, lang.pick(&i.name, &i.name_en)))
+        .unwrap_or_else(|| indicator_code.to_string());
+    Ok(Workbook {
+        sheets: vec![Sheet {
+            name: sheet_name(indicator_code),
+            title: Some(format!("{name} — {} — {}", unit.name, as_of.dmy())),
+            columns,
+            rows,
+        }],
+        metadata: metadata(format!("{name} — {}", unit.name), lang),
+    })
+}
+
+/// A figure's value, numerator, denominator and date cells; empty without a figure.
+fn figure_cells(
+    latest: Option<&tiendo_domain::Observation>,
+    lang: Lang,
+) -> (Value, Value, Value, Value) {
+    match latest {
+        Some(o) => {
+            let (n, d) = match o.figure {
+                Figure::Ratio {
+                    numerator,
+                    denominator,
+                } => (Value::Integer(numerator), Value::Integer(denominator)),
+                _ => (Value::Empty, Value::Empty),
+            };
+            (figure_value(&o.figure, lang), n, d, date(o.observed_on))
+        }
+        None => (Value::Empty, Value::Empty, Value::Empty, Value::Empty),
+    }
 }
 
 /// The report's data as a workbook: a ward's indicators, or a city's overview with the matrix.

@@ -187,11 +187,14 @@ pub(crate) async fn report_api(
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 pub(crate) struct ExportQuery {
-    /// `summary` (a unit's sub-units and groups), `indicators` (a ward's indicators) or
-    /// `matrix` (every unit under it against every indicator).
+    /// `summary` (a unit's sub-units and groups), `indicators` (a ward's indicators), `matrix`
+    /// (every unit under it against every indicator) or `indicator` (one indicator across the
+    /// units under it, with `indicator=CODE`).
     view: Option<String>,
     /// With `summary`: count one group only.
     group: Option<String>,
+    /// With `indicator`: the indicator's code.
+    indicator: Option<String>,
     as_of: Option<String>,
     framework: Option<String>,
     lang: Option<String>,
@@ -236,10 +239,25 @@ async fn export(
             workbook::matrix_workbook(store, code, &view.framework, view.as_of, lang).await?,
             lang.pick("ma tran", "matrix"),
         ),
+        "indicator" => {
+            let indicator = q.indicator.as_deref().unwrap_or("").trim();
+            (
+                workbook::indicator_workbook(
+                    store,
+                    code,
+                    &view.framework,
+                    indicator,
+                    view.as_of,
+                    lang,
+                )
+                .await?,
+                indicator,
+            )
+        }
         other => {
             return Err(AppError::bad_request(
-                format!("không có bảng «{other}»: dùng summary, indicators hoặc matrix"),
-                format!("no view «{other}»: use summary, indicators or matrix"),
+                format!("không có bảng «{other}»: dùng summary, indicators, matrix hoặc indicator"),
+                format!("no view «{other}»: use summary, indicators, matrix or indicator"),
             ));
         }
     };

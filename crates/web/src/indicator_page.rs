@@ -93,6 +93,8 @@ struct AcrossRow {
 struct AcrossView {
     counts: CountsView,
     strip: String,
+    /// This table as a workbook.
+    export_href: String,
     rows: Vec<AcrossRow>,
 }
 
@@ -371,6 +373,10 @@ async fn build(
         Some(AcrossView {
             counts: CountsView::new(counts, lang),
             strip,
+            export_href: view.link(
+                &format!("/units/{code}/export"),
+                &[("view", "indicator"), ("indicator", &ind.code)],
+            ),
             rows: standings
                 .iter()
                 .map(|s| AcrossRow {

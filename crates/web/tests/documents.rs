@@ -417,6 +417,30 @@ async fn every_view_exports_real_cells(store: &Store) {
         ),
         (26, 4, 1)
     );
+    let (status, _, bytes) = download(
+        &c,
+        addr,
+        "/units/382/export?view=indicator&indicator=CQ-05&as_of=2022-10-31",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let mut book: Xlsx<_> = open(bytes);
+    let range = book.worksheet_range("CQ-05").unwrap();
+    let bac_son = range
+        .rows()
+        .find(|r| r[0] == Data::String("Phường Bắc Sơn".into()))
+        .unwrap();
+    assert!(
+        matches!(bac_son[3], Data::Float(f) if (f - 0.581).abs() < 0.001),
+        "{:?}",
+        bac_son[3]
+    );
+    assert_eq!(
+        (bac_son[4].clone(), bac_son[5].clone()),
+        (Data::Float(193.0), Data::Float(332.0))
+    );
+    let (status, _, _) = download(&c, addr, "/units/382/export?view=indicator&indicator=XX").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _, _) = download(&c, addr, "/units/382/export?view=nope").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
