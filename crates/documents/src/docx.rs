@@ -35,7 +35,9 @@ pub(crate) mod typography {
     pub const BODY_PT: f32 = 14.0;
     /// The issuing bodies, the number and the national title.
     pub const HEADING_PT: f32 = 13.0;
-    pub const TABLE_PT: f32 = 12.0;
+    /// Tables are set a size below the recipients' label so that a dd/mm/yyyy date and a document
+    /// number fit their columns in portrait.
+    pub const TABLE_PT: f32 = 11.0;
     pub const RECIPIENTS_LABEL_PT: f32 = 12.0;
     pub const RECIPIENT_PT: f32 = 11.0;
     pub const PAGE_NUMBER_PT: f32 = 13.0;
@@ -158,8 +160,10 @@ fn national_heading(doc: &OfficialDocument) -> docx_rs::Table {
     }
     let rule_width = (left_width as f32 * ISSUER_RULE_SHARE) as i32;
     let rule_indent = (left_width as i32 - rule_width) / 2;
+    for line in doc.issuer.lines() {
+        issuer = issuer.add_paragraph(centred_bold(line, HEADING_PT));
+    }
     issuer = issuer
-        .add_paragraph(centred_bold(&doc.issuer, HEADING_PT))
         .add_paragraph(short_rule(rule_indent))
         .add_paragraph(centred(&[text_run(&doc.number, HEADING_PT, false, false)]));
 

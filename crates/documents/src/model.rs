@@ -11,7 +11,8 @@
 pub struct OfficialDocument {
     /// The body above the issuer, e.g. "UBND THÀNH PHỐ SẦM SƠN"; none for a top-level issuer.
     pub issuer_parent: Option<String>,
-    /// The issuing body, e.g. "BAN CHỈ ĐẠO CHUYỂN ĐỔI SỐ" (bold, upper case).
+    /// The issuing body, e.g. "BAN CHỈ ĐẠO CHUYỂN ĐỔI SỐ" (bold, upper case); a line break
+    /// (`\n`) sets where a long name breaks ("ỦY BAN NHÂN DÂN\nPHƯỜNG BẮC SƠN").
     pub issuer: String,
     /// "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" (or its translation).
     pub national_title: String,

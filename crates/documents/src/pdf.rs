@@ -649,7 +649,9 @@ impl<'f> Composer<'f> {
         if let Some(parent) = &doc.issuer_parent {
             left.push(self.text(&parent.to_uppercase(), Style::REGULAR, heading, left_width));
         }
-        left.push(self.text(&doc.issuer, Style::BOLD, heading, left_width));
+        for line in doc.issuer.lines() {
+            left.push(self.text(line, Style::BOLD, heading, left_width));
+        }
         let mut y = top;
         for block in &left {
             self.draw_lines(block, 0..block.lines.len(), left_x, left_width, y);

@@ -71,7 +71,41 @@ pub fn read_xlsx(bytes: &[u8]) -> Result<Vec<RawSheet>, DocumentError> {
 /// The signature of an OLE compound file: an Excel 97–2003 `.xls`, or an encrypted `.xlsx`.
 const COMPOUND_FILE_SIGNATURE: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
+/// The most a workbook may hold once unzipped: a province's figures take a few megabytes, and
+/// a small file that would unzip to gigabytes is refused before it is read.
+pub const MAX_UNZIPPED_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Refuses a zip whose parts would unzip to more than [`MAX_UNZIPPED_BYTES`], from the sizes its
+/// directory declares (the reader stops at those sizes too).
+fn check_unzipped_size(bytes: &[u8]) -> Result<(), DocumentError> {
+    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Ok(()); // not a zip: the workbook reader says what it is instead
+    };
+    let mut total: u64 = 0;
+    for i in 0..archive.len() {
+        if let Ok(entry) = archive.by_index_raw(i) {
+            total = total.saturating_add(entry.size());
+        }
+    }
+    if total > MAX_UNZIPPED_BYTES {
+        return Err(DocumentError::Unreadable {
+            vi: format!(
+                "bảng tính quá lớn: giải nén ra {} MB, quá giới hạn {} MB",
+                total / (1024 * 1024),
+                MAX_UNZIPPED_BYTES / (1024 * 1024)
+            ),
+            en: format!(
+                "the workbook is too large: it unzips to {} MB, over the {} MB limit",
+                total / (1024 * 1024),
+                MAX_UNZIPPED_BYTES / (1024 * 1024)
+            ),
+        });
+    }
+    Ok(())
+}
+
 fn read_workbook(bytes: &[u8]) -> Result<Vec<RawSheet>, DocumentError> {
+    check_unzipped_size(bytes)?;
     let mut workbook = match Xlsx::new(Cursor::new(bytes)) {
         Ok(workbook) => workbook,
         Err(XlsxError::Password) => return Err(password_protected()),

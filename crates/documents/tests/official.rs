@@ -394,7 +394,8 @@ fn docx_is_set_in_times_new_roman_on_a4_with_a_repeating_header() {
             "shade {fill}"
         );
     }
-    // Body 14 pt, headings of the issuer 13 pt, tables 12 pt, recipients 11 pt (half points).
+    // Body 14 pt, headings of the issuer 13 pt, the recipients' label 12 pt, tables and
+    // recipients 11 pt (half points).
     for size in ["28", "26", "24", "22"] {
         assert!(
             document.contains(&format!(r#"<w:sz w:val="{size}" />"#)),

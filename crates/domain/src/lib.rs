@@ -30,8 +30,8 @@ pub use framework::{
     Applicability, Comparator, Framework, Group, Indicator, Measure, Target, yes_no_label,
 };
 pub use i18n::{Bilingual, Lang};
-pub use number::{Decimal, DecimalError, Ratio, parse_whole_number};
-pub use observation::{Figure, FigureError, Observation};
+pub use number::{Decimal, DecimalError, Ratio, parse_whole_number, percent_text};
+pub use observation::{Figure, FigureError, Observation, parse_yes_no};
 pub use status::{Assessment, Reason, Rules, Span, Status};
 pub use summary::{Counts, completion_ranks};
 pub use unit::{Tier, Unit, UnitKind, UnknownUnitKind};

@@ -171,6 +171,15 @@ pub fn parse_whole_number(text: &str) -> Option<i64> {
     groups.concat().parse().ok()
 }
 
+/// A share as people read it, to one decimal: `83,9%` (`83.9%` in English), or `–` when there
+/// is none (nothing applies).
+pub fn percent_text(share: Option<Ratio>, lang: Lang) -> String {
+    match share {
+        Some(r) => format!("{}%", r.mul(Ratio::from_int(100)).round_to(1).format(lang)),
+        None => "–".into(),
+    }
+}
+
 /// An exact fraction, used to compare and project figures without rounding.
 #[derive(Clone, Copy, Debug)]
 pub struct Ratio {

@@ -135,6 +135,16 @@ impl Figure {
     }
 }
 
+/// A yes/no answer as people type it, in either language, ignoring case and diacritics:
+/// `Có`, `co`, `yes`, `x`, `true`, `1`, or `Không`, `khong`, `no`, `false`, `0`.
+pub fn parse_yes_no(text: &str) -> Option<bool> {
+    match crate::text::fold(text).as_str() {
+        "co" | "yes" | "x" | "true" | "1" => Some(true),
+        "khong" | "no" | "false" | "0" => Some(false),
+        _ => None,
+    }
+}
+
 /// A unit's figure for one indicator on a date.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Observation {

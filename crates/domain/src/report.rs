@@ -105,10 +105,7 @@ fn not_achieved_vi(n: u32, gaps: &[&GroupGap]) -> String {
 fn not_achieved_en(n: u32, gaps: &[&GroupGap]) -> String {
     match gaps {
         [one] if one.not_achieved == n => {
-            format!(
-                "{n} in the {} group not achieved",
-                lower_first(&one.group_name)
-            )
+            format!("{n} not achieved ({})", lower_first(&one.group_name))
         }
         [] => format!("{n} not achieved"),
         many => format!(
@@ -124,6 +121,12 @@ fn not_achieved_en(n: u32, gaps: &[&GroupGap]) -> String {
 /// A city's units as one sentence: how many have achieved every applicable indicator.
 pub fn units_sentence(parent_name: &str, all_achieved: usize, units: usize, lang: Lang) -> String {
     match lang {
+        Lang::Vi if units == 0 => {
+            format!("{parent_name}: chưa có đơn vị nào được đánh giá theo bộ chỉ tiêu này.")
+        }
+        Lang::En if units == 0 => {
+            format!("{parent_name}: no unit is assessed on this framework.")
+        }
         Lang::Vi if all_achieved == units => {
             format!("{parent_name}: cả {units} đơn vị đã hoàn thành toàn bộ chỉ tiêu.")
         }
@@ -233,8 +236,8 @@ mod tests {
                 &[gap("Digital government", 1)],
                 Lang::En
             ),
-            "Bắc Sơn ward: 26 of 31 indicators achieved, 4 in progress, 1 in the digital \
-             government group not achieved."
+            "Bắc Sơn ward: 26 of 31 indicators achieved, 4 in progress, 1 not achieved \
+             (digital government)."
         );
     }
 
@@ -287,6 +290,14 @@ mod tests {
         assert_eq!(
             units_sentence("Sầm Sơn city", 11, 11, Lang::En),
             "Sầm Sơn city: all 11 units have achieved every indicator."
+        );
+        assert_eq!(
+            units_sentence("Huyện Mới", 0, 0, Lang::Vi),
+            "Huyện Mới: chưa có đơn vị nào được đánh giá theo bộ chỉ tiêu này."
+        );
+        assert_eq!(
+            units_sentence("New district", 0, 0, Lang::En),
+            "New district: no unit is assessed on this framework."
         );
     }
 

@@ -1,11 +1,12 @@
 //! Documents in and out of a store: what a progress report says (`report`), the data of every
-//! view as a workbook (`workbook`), and the data-entry template with its import (`template`):
+//! view as a workbook (`workbook`), the data-entry template (`template`) and its import (`import`):
 //! read every row, report every problem with its sheet, row and column, preview the changes,
 //! then write them all or none.
 //!
 //! This crate decides what documents say; `tiendo-documents` writes them down and reads them
 //! back; `tiendo-storage` gives and keeps the data. Nothing here knows HTTP.
 
+pub mod import;
 pub mod report;
 pub mod template;
 pub mod workbook;

@@ -9,8 +9,10 @@ use tiendo_documents::{
     Align, Block, Cell, Column, Metadata, OfficialDocument, Paragraph, Row, Run, Signature, Table,
     Tone,
 };
-use tiendo_domain::report::{GroupGap, place_and_date, standing_sentence, units_sentence};
-use tiendo_domain::{Counts, Date, Lang, Ratio, Status, Unit, completion_ranks};
+use tiendo_domain::report::{
+    GroupGap, lower_first, place_and_date, standing_sentence, units_sentence,
+};
+use tiendo_domain::{Counts, Date, Lang, Status, Tier, Unit, completion_ranks, percent_text};
 use tiendo_storage::{EvidenceItem, FrameworkRef, IndicatorRow, Store, Summary};
 
 use crate::{Format, Result, file_stem};
@@ -26,9 +28,12 @@ pub struct ReportOptions {
     pub number: Option<String>,
     /// The signer's name; by default a blank line.
     pub signer: Option<String>,
+    /// The signer's office, e.g. "PHÓ CHỦ TỊCH"; by default "CHỦ TỊCH" for the committee,
+    /// "TRƯỞNG BAN" for a board (ban).
+    pub office: Option<String>,
     /// The place in the date line; by default the unit's name without its kind ("Bắc Sơn").
     pub place: Option<String>,
-    /// The date of issue; by default the as-of date.
+    /// The date of issue; by default the as-of date (callers pass today).
     pub issued_on: Option<Date>,
 }
 
@@ -42,12 +47,22 @@ pub fn tone(status: Status) -> Tone {
     }
 }
 
-/// `83,9%`, or `–` when nothing applies.
-pub(crate) fn percent(ratio: Option<Ratio>, lang: Lang) -> String {
-    match ratio {
-        Some(r) => format!("{}%", r.mul(Ratio::from_int(100)).round_to(1).format(lang)),
-        None => "–".into(),
+/// The unit's people's committee, written in full as the issuing body: "ỦY BAN NHÂN DÂN
+/// PHƯỜNG BẮC SƠN", "PEOPLE'S COMMITTEE OF BẮC SƠN WARD".
+fn committee_name(unit: &Unit, lang: Lang) -> String {
+    match lang {
+        // The line breaks where an official heading breaks it.
+        Lang::Vi => format!("ỦY BAN NHÂN DÂN\n{}", unit.name.to_uppercase()),
+        Lang::En => format!(
+            "PEOPLE'S COMMITTEE OF\n{}",
+            english_name(unit).to_uppercase()
+        ),
     }
+}
+
+/// A unit's name in English order: "Bắc Sơn Ward", "Sầm Sơn City".
+fn english_name(unit: &Unit) -> String {
+    format!("{} {}", place_name(unit), unit.kind.label(Lang::En))
 }
 
 /// "Phường Bắc Sơn" → "Bắc Sơn": the name a place-and-date line uses.
@@ -110,28 +125,15 @@ pub async fn progress_report(
         Some(code) => Some(store.unit(code).await?),
         None => None,
     };
-    let rows = store.unit_indicators(unit_code, framework, as_of).await?;
     let framework_name = lang.pick(&framework.name, &framework.name_en).to_string();
-    let (title, body, on_behalf, office) = if rows.is_empty() {
-        let summary = store.summary(unit_code, framework, as_of).await?;
-        let body = units_body(store, &summary, framework, as_of, lang).await?;
-        (
-            lang.pick(
-                "Tiến độ thực hiện các chỉ tiêu của các đơn vị",
-                "Progress of the units on their indicators",
-            ),
-            body,
-            lang.pick("TM. ỦY BAN NHÂN DÂN", "ON BEHALF OF THE PEOPLE'S COMMITTEE"),
-            lang.pick("CHỦ TỊCH", "CHAIRPERSON"),
-        )
-    } else {
-        let evidence = store.evidence_in_force(framework, unit_code, as_of).await?;
-        let evidence: HashMap<String, Vec<String>> = evidence
+    // A commune-level unit reports its own indicators; a unit above reports its units.
+    let (title, body) = if unit.kind.tier() == Tier::Commune {
+        let rows = store.unit_indicators(unit_code, framework, as_of).await?;
+        let evidence: HashMap<String, Vec<String>> = store
+            .evidence_in_force(framework, unit_code, as_of)
+            .await?
             .into_iter()
-            .map(|(code, items)| {
-                let described = items.iter().map(|e| evidence_cell(&e.item)).collect();
-                (code, described)
-            })
+            .map(|(code, items)| (code, items.iter().map(|e| evidence_cell(&e.item)).collect()))
             .collect();
         (
             lang.pick(
@@ -139,37 +141,62 @@ pub async fn progress_report(
                 "Progress on the indicators",
             ),
             unit_body(&unit, framework, &rows, &evidence, as_of, lang),
-            lang.pick("TM. ỦY BAN NHÂN DÂN", "ON BEHALF OF THE PEOPLE'S COMMITTEE"),
-            lang.pick("CHỦ TỊCH", "CHAIRPERSON"),
+        )
+    } else {
+        let summary = store.summary(unit_code, framework, as_of).await?;
+        (
+            lang.pick(
+                "Tiến độ thực hiện các chỉ tiêu của các đơn vị",
+                "Progress of the units on their indicators",
+            ),
+            units_body(store, &summary, framework, as_of, lang).await?,
         )
     };
-    let committee = |u: &Unit| match lang {
-        Lang::Vi => format!("UBND {}", u.name.to_uppercase()),
-        Lang::En => format!("PEOPLE'S COMMITTEE OF {}", u.name.to_uppercase()),
-    };
-    let issuer = options.issuer.clone().unwrap_or_else(|| committee(&unit));
-    // A body other than the committee issues under it: the committee is then its parent line.
-    let issuer_parent = if options.issuer.is_some() {
-        Some(committee(&unit))
-    } else {
-        None
+    let committee = committee_name(&unit, lang);
+    let issuer = options.issuer.clone().unwrap_or_else(|| committee.clone());
+    // A body other than the committee (a steering committee, a department) issues under it:
+    // the committee is then its parent line, and signs as that body.
+    let (issuer_parent, on_behalf, office, suffix) = match &options.issuer {
+        Some(body) => (
+            Some(committee.replace('\n', " ")),
+            lang.pick("TM. ", "ON BEHALF OF ").to_string() + &body.to_uppercase(),
+            options.office.clone().unwrap_or_else(|| {
+                if tiendo_domain::text::fold(body).starts_with("ban ") {
+                    lang.pick("TRƯỞNG BAN", "HEAD").into()
+                } else {
+                    lang.pick("THỦ TRƯỞNG CƠ QUAN", "HEAD OF OFFICE").into()
+                }
+            }),
+            "/BC",
+        ),
+        None => (
+            None,
+            lang.pick("TM. ỦY BAN NHÂN DÂN", "ON BEHALF OF THE PEOPLE'S COMMITTEE")
+                .to_string(),
+            options
+                .office
+                .clone()
+                .unwrap_or_else(|| lang.pick("CHỦ TỊCH", "CHAIRPERSON").into()),
+            "/BC-UBND",
+        ),
     };
     let number = match (&options.number, lang) {
         (Some(n), Lang::Vi) => format!("Số: {n}"),
         (Some(n), Lang::En) => format!("No.: {n}"),
         // No-break spaces keep room to write the number in when the document is issued.
-        (None, Lang::Vi) => "Số:\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}/BC-UBND".into(),
-        (None, Lang::En) => "No.:\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}/BC-UBND".into(),
+        (None, Lang::Vi) => format!("Số:{}{suffix}", "\u{a0}".repeat(8)),
+        (None, Lang::En) => format!("No.:{}{suffix}", "\u{a0}".repeat(8)),
     };
     let place = options.place.clone().unwrap_or_else(|| place_name(&unit));
     let issued_on = options.issued_on.unwrap_or(as_of);
     let mut recipients = Vec::new();
     if let Some(parent) = &parent {
         recipients.push(match lang {
-            Lang::Vi => format!("UBND {} (để báo cáo);", parent.name),
+            // Inside a line the unit's kind is written in lower case: "UBND thành phố Sầm Sơn".
+            Lang::Vi => format!("UBND {} (để báo cáo);", lower_first(&parent.name)),
             Lang::En => format!(
                 "People's Committee of {} (for its information);",
-                parent.name
+                english_name(parent)
             ),
         });
     }
@@ -181,10 +208,7 @@ pub async fn progress_report(
         .into(),
     );
     recipients.push(lang.pick("Lưu: VT.", "Filed: office records.").into());
-    let subject = match lang {
-        Lang::Vi => format!("{framework_name} — {} — {}", unit.name, as_of.dmy()),
-        Lang::En => format!("{framework_name} — {} — {}", unit.name, as_of.dmy()),
-    };
+    let subject = format!("{framework_name} — {} — {}", unit.name, as_of.dmy());
     Ok(OfficialDocument {
         issuer_parent,
         issuer,
@@ -215,8 +239,8 @@ pub async fn progress_report(
         recipients_label: lang.pick("Nơi nhận:", "Recipients:").into(),
         recipients,
         signature: Signature {
-            on_behalf: Some(on_behalf.into()),
-            office: office.into(),
+            on_behalf: Some(on_behalf),
+            office,
             name: options.signer.clone().unwrap_or_default(),
         },
         metadata: Metadata {
@@ -253,7 +277,7 @@ fn counts_cells(counts: &Counts, lang: Lang) -> Vec<Cell> {
         count(counts.in_progress, Tone::Progress),
         count(counts.not_achieved, Tone::Bad),
         count(counts.no_data, Tone::Muted),
-        Cell::text(percent(counts.completion(), lang)),
+        Cell::text(percent_text(counts.completion(), lang)),
     ]
 }
 
@@ -382,16 +406,10 @@ fn unit_body(
             ));
         }
         let indicator = &row.indicator;
-        let count_unit = match lang {
-            Lang::En => indicator
-                .count_unit_en
-                .as_deref()
-                .or(indicator.count_unit.as_deref()),
-            Lang::Vi => indicator.count_unit.as_deref(),
-        };
         let (value, date) = match &row.latest {
             Some(o) => (
-                o.figure.describe(indicator.measure, count_unit, lang),
+                o.figure
+                    .describe(indicator.measure, indicator.count_unit_in(lang), lang),
                 o.observed_on.dmy(),
             ),
             None => ("–".into(), "–".into()),
@@ -418,9 +436,9 @@ fn unit_body(
         columns: vec![
             // Weights fit "STT" and a dd/mm/yyyy date on one line at the tables' size.
             col(lang.pick("STT", "No."), 8, Align::Center),
-            col(lang.pick("Chỉ tiêu", "Indicator"), 26, Align::Left),
+            col(lang.pick("Chỉ tiêu", "Indicator"), 24, Align::Left),
             col(lang.pick("Mục tiêu", "Target"), 10, Align::Center),
-            col(lang.pick("Kết quả", "Value"), 13, Align::Center),
+            col(lang.pick("Kết quả", "Value"), 15, Align::Center),
             col(lang.pick("Ngày số liệu", "Date"), 14, Align::Center),
             col(lang.pick("Tình trạng", "Status"), 11, Align::Center),
             col(lang.pick("Minh chứng", "Evidence"), 18, Align::Left),

@@ -17,7 +17,8 @@ fn column(header: &str, width: f64) -> SheetColumn {
     }
 }
 
-fn date(day: Date) -> Value {
+/// A day as a date cell.
+pub(crate) fn date_value(day: Date) -> Value {
     Value::Date {
         year: day.year(),
         month: day.month(),
@@ -68,19 +69,10 @@ pub(crate) fn figure_value(figure: &Figure, lang: Lang) -> Value {
 pub(crate) fn measure_label(indicator: &Indicator, lang: Lang) -> String {
     match indicator.measure {
         Measure::YesNo => lang.pick("Có/Không", "Yes/No").into(),
-        Measure::Count => {
-            let unit = match lang {
-                Lang::Vi => indicator.count_unit.as_deref(),
-                Lang::En => indicator
-                    .count_unit_en
-                    .as_deref()
-                    .or(indicator.count_unit.as_deref()),
-            };
-            match unit {
-                Some(u) => format!("{} ({u})", lang.pick("Số lượng", "Count")),
-                None => lang.pick("Số lượng", "Count").into(),
-            }
-        }
+        Measure::Count => match indicator.count_unit_in(lang) {
+            Some(u) => format!("{} ({u})", lang.pick("Số lượng", "Count")),
+            None => lang.pick("Số lượng", "Count").into(),
+        },
         Measure::Percent => lang.pick("Tỷ lệ %", "Percentage").into(),
         Measure::Ratio => lang.pick("Tử số/Mẫu số", "Numerator/denominator").into(),
     }
@@ -221,9 +213,7 @@ pub async fn summary_workbook(
         Some(code) => {
             let rules = store.framework(framework).await?;
             rules
-                .groups
-                .iter()
-                .find(|g| g.code == code)
+                .group(code)
                 .map(|g| format!(" — {}", lang.pick(&g.name, &g.name_en)))
                 .unwrap_or_default()
         }
@@ -269,6 +259,9 @@ pub async fn summary_workbook(
     })
 }
 
+/// The most units a matrix workbook holds: a province's communes, not the nation's.
+const MATRIX_UNITS: usize = 5_000;
+
 /// Every assessed unit under a unit against every indicator, with the indicators' names on a
 /// second sheet.
 pub async fn matrix_workbook(
@@ -281,8 +274,20 @@ pub async fn matrix_workbook(
     let unit = store.unit(unit_code).await?;
     let rules = store.framework(framework).await?;
     let matrix = store
-        .status_matrix(unit_code, framework, as_of, 0, 1_000_000)
+        .status_matrix(unit_code, framework, as_of, 0, MATRIX_UNITS)
         .await?;
+    if matrix.total_units > MATRIX_UNITS {
+        return Err(crate::ExchangeError::invalid(
+            format!(
+                "{} có {} đơn vị được đánh giá, quá {MATRIX_UNITS} đơn vị một bảng có thể chứa: hãy xuất ma trận của từng tỉnh hoặc huyện",
+                unit.name, matrix.total_units
+            ),
+            format!(
+                "{} has {} assessed units, more than the {MATRIX_UNITS} one workbook holds: export the matrix of each province or district",
+                unit.name, matrix.total_units
+            ),
+        ));
+    }
     let mut columns = vec![
         column(lang.pick("Đơn vị", "Unit"), 26.0),
         column(lang.pick("Mã", "Code"), 8.0),
@@ -331,9 +336,7 @@ pub async fn matrix_workbook(
             .iter()
             .map(|i| {
                 let group = rules
-                    .groups
-                    .iter()
-                    .find(|g| g.code == i.group)
+                    .group(&i.group)
                     .map(|g| lang.pick(&g.name, &g.name_en).to_string())
                     .unwrap_or_default();
                 vec![
@@ -433,7 +436,12 @@ fn figure_cells(
                 } => (Value::Integer(numerator), Value::Integer(denominator)),
                 _ => (Value::Empty, Value::Empty),
             };
-            (figure_value(&o.figure, lang), n, d, date(o.observed_on))
+            (
+                figure_value(&o.figure, lang),
+                n,
+                d,
+                date_value(o.observed_on),
+            )
         }
         None => (Value::Empty, Value::Empty, Value::Empty, Value::Empty),
     }
@@ -447,8 +455,7 @@ pub async fn report_workbook(
     as_of: Date,
     lang: Lang,
 ) -> Result<Workbook> {
-    let indicators = store.unit_indicators(unit_code, framework, as_of).await?;
-    if !indicators.is_empty() {
+    if store.unit(unit_code).await?.kind.tier() == tiendo_domain::Tier::Commune {
         return unit_workbook(store, unit_code, framework, as_of, lang).await;
     }
     let mut book = summary_workbook(store, unit_code, framework, as_of, None, lang).await?;

@@ -309,6 +309,20 @@ impl Store {
             "SELECT value FROM settings WHERE key = $1", key)?)
     }
 
+    /// This installation's secret for `purpose` (e.g. signing what a form carries between two
+    /// requests): `candidate` becomes it the first time it is asked for, and every instance
+    /// sharing the database reads the same one afterwards. Kept in the settings, never in the
+    /// audit log.
+    pub async fn installation_secret(&self, purpose: &str, candidate: &str) -> Result<String> {
+        let key = format!("secret:{purpose}");
+        let mut c = self.pool.acquire().await?;
+        sql!(c.conn(), execute
+            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+            key.as_str(), candidate)?;
+        Ok(sql!(c.conn(), fetch_one_scalar String,
+            "SELECT value FROM settings WHERE key = $1", key.as_str())?)
+    }
+
     /// Sets a setting, audited (opening the dashboard to the public is a change of access).
     pub async fn set_setting(&self, key: &str, value: &str, actor: &Actor) -> Result<()> {
         let mut tx = self.pool.begin().await?;

@@ -594,6 +594,51 @@ impl Store {
     }
 }
 
+impl Store {
+    /// [`Store::unit_figures`] for several units at once, by unit code: one query per chunk of
+    /// units, whatever their number (an import of a province's figures names hundreds).
+    pub async fn units_figures(
+        &self,
+        unit_codes: &[&str],
+        framework: &FrameworkRef,
+        until: Date,
+    ) -> Result<HashMap<String, HashMap<String, Vec<Observation>>>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            row: ObservationRow,
+            code: String,
+            unit_code: String,
+        }
+        let mut c = self.pool.acquire().await?;
+        let mut out: HashMap<String, HashMap<String, Vec<Observation>>> = HashMap::new();
+        for chunk in unit_codes.chunks(crate::conn::CHUNK_ROWS) {
+            let q = format!(
+                "SELECT {OBSERVATION_COLUMNS}, i.code, u.code AS unit_code FROM observations o
+                 JOIN indicators i ON i.id = o.indicator_id JOIN units u ON u.id = o.unit_id
+                 WHERE i.framework_id = $1 AND o.observed_on <= $2 AND u.code IN ({})
+                 ORDER BY o.unit_id, o.indicator_id, o.observed_on, o.id",
+                crate::derive::in_list(3, chunk.len())
+            );
+            let rows = sql!(c.conn(), fetch_all_with Row, q.as_str(), |q| {
+                let mut q = q.bind(framework.id).bind(until.to_string());
+                for code in chunk {
+                    q = q.bind(*code);
+                }
+                q
+            })?;
+            for r in rows {
+                out.entry(r.unit_code)
+                    .or_default()
+                    .entry(r.code)
+                    .or_default()
+                    .push(r.row.to_observation()?);
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// A status over a stretch of days, `[from, until)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StatusSpan {

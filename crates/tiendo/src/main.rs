@@ -16,6 +16,7 @@ use tiendo_storage::{
     settings,
 };
 use tiendo_web::auth::{hash_password, new_secret, secret_hash};
+use unicode_normalization::UnicodeNormalization;
 
 /// tiendo: indicator programmes (chương trình chỉ tiêu) across administrative units — figures
 /// with evidence, statuses computed from the data, summaries for any date.
@@ -118,6 +119,15 @@ enum Command {
         /// The signer's name (default: a blank line).
         #[arg(long)]
         signer: Option<String>,
+        /// The signer's office, e.g. "PHÓ CHỦ TỊCH" (default: CHỦ TỊCH, or TRƯỞNG BAN for a board).
+        #[arg(long)]
+        office: Option<String>,
+        /// The place in the date line (default: the unit's name without its kind).
+        #[arg(long)]
+        place: Option<String>,
+        /// The date of issue (YYYY-MM-DD; default: today).
+        #[arg(long)]
+        date: Option<String>,
         #[command(flatten)]
         db: Database,
     },
@@ -567,6 +577,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             issuer,
             number,
             signer,
+            office,
+            place,
+            date,
             db,
         } => {
             let store = open(&db.url).await?;
@@ -575,13 +588,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let framework = store
                 .framework_ref(framework.as_deref(), Some(as_of))
                 .await?;
+            // What a person typed, composed (NFC) as every text tiendo keeps.
+            let typed = |t: Option<String>| t.map(|t| t.trim().nfc().collect::<String>());
             let options = tiendo_exchange::ReportOptions {
                 lang: parse_lang(&lang),
-                issuer,
-                number,
-                signer,
-                place: None,
-                issued_on: None,
+                issuer: typed(issuer),
+                number: typed(number),
+                signer: typed(signer),
+                office: typed(office),
+                place: typed(place),
+                issued_on: Some(parse_date_arg("--date", date)?.unwrap_or_else(tiendo_web::today)),
             };
             let (bytes, _) = tiendo_exchange::report::report_file(
                 &store, &unit, &framework, as_of, &options, format,
@@ -613,8 +629,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await?;
             let lang = parse_lang(&lang);
             let (bytes, _) = if format == "csv" {
-                tiendo_exchange::template::template_csv(&store, &unit, &framework, as_of, lang)
-                    .await
+                tiendo_exchange::template::template_csv(
+                    &store,
+                    &unit,
+                    &framework,
+                    as_of,
+                    tiendo_web::today(),
+                    lang,
+                )
+                .await
             } else {
                 tiendo_exchange::template::template_xlsx(
                     &store,
@@ -789,7 +812,7 @@ async fn import(
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
     let bar = progress_bar(0, "kiểm tra / checking");
-    let plan = tiendo_exchange::template::plan_import(
+    let plan = tiendo_exchange::import::plan_import(
         &store,
         &bytes,
         &file_name,
@@ -851,7 +874,7 @@ async fn import(
         n = plan.changes.len()
     ));
     spinner.enable_steady_tick(std::time::Duration::from_millis(120));
-    let written = tiendo_exchange::template::apply_import(&store, &plan, &actor)
+    let written = tiendo_exchange::import::apply_import(&store, &plan, &actor)
         .await
         .map_err(exchange_error)?;
     spinner.finish_and_clear();

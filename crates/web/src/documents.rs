@@ -14,9 +14,8 @@ use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use tiendo_domain::Lang;
 use tiendo_domain::access::Action;
-use tiendo_exchange::template::{
-    ImportPlan, apply_import, plan_import, template_csv, template_xlsx,
-};
+use tiendo_exchange::import::{ImportPlan, apply_import, plan_import};
+use tiendo_exchange::template::{template_csv, template_xlsx};
 use tiendo_exchange::{ExchangeError, Format, ReportOptions, workbook};
 use tiendo_storage::FrameworkRef;
 use utoipa::{IntoParams, ToSchema};
@@ -99,6 +98,11 @@ pub(crate) struct ReportQuery {
     number: Option<String>,
     /// The signer's name; a blank line when absent.
     signer: Option<String>,
+    /// The signer's office, e.g. `PHÓ CHỦ TỊCH`; `CHỦ TỊCH` (or `TRƯỞNG BAN` for a board) when
+    /// absent.
+    office: Option<String>,
+    /// The date of issue, `YYYY-MM-DD`; today when absent.
+    date: Option<String>,
 }
 
 impl ReportQuery {
@@ -130,13 +134,27 @@ async fn report(
     let lang = params.lang(viewer);
     let view = ViewContext::read(state, &params, lang).await?;
     let format: Format = q.format.as_deref().unwrap_or("docx").parse()?;
+    let issued_on = match q.date.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        Some(text) => text.parse().map_err(|_| {
+            AppError::bad_request(
+                format!(
+                    "ngày ban hành «{text}» không hợp lệ: hãy viết năm-tháng-ngày, ví dụ 2022-10-31"
+                ),
+                format!(
+                    "the date of issue «{text}» is not valid: write year-month-day, e.g. 2022-10-31"
+                ),
+            )
+        })?,
+        None => today(),
+    };
     let options = ReportOptions {
         lang,
         issuer: typed(&q.issuer),
         number: typed(&q.number),
         signer: typed(&q.signer),
+        office: typed(&q.office),
         place: None,
-        issued_on: None,
+        issued_on: Some(issued_on),
     };
     let (bytes, name) = tiendo_exchange::report::report_file(
         &state.store,
@@ -338,7 +356,7 @@ async fn template(
         }
         "csv" => {
             let (bytes, name) =
-                template_csv(store, code, &view.framework, view.as_of, lang).await?;
+                template_csv(store, code, &view.framework, view.as_of, today(), lang).await?;
             Ok(attachment(bytes, &name, "text/csv; charset=utf-8"))
         }
         other => Err(AppError::bad_request(
@@ -382,15 +400,18 @@ pub(crate) async fn template_api(
     Ok(template(&state, &viewer, &code, &q).await?)
 }
 
-/// Refuses a plan unless the viewer may enter figures on every unit it changes. One lineage
-/// read per unit named: a province's file names its few hundred units once each.
+/// Refuses a plan unless the viewer may enter figures on every unit its file names, decided
+/// from the lineages the plan read with its units: no query per unit.
 async fn authorize_plan(
     state: &AppState,
     viewer: &Viewer,
     plan: &ImportPlan,
 ) -> Result<(), AppError> {
-    for code in &plan.units {
-        state.authorize(viewer, Action::EnterData, code).await?;
+    let public = state.public_dashboard().await?;
+    for (name, lineage) in plan.units.values() {
+        state
+            .access_to(viewer, name, lineage.clone(), public)
+            .check(Action::EnterData)?;
     }
     Ok(())
 }
@@ -430,10 +451,74 @@ struct ImportPage {
     applied: Option<usize>,
 }
 
+/// What a preview hands to its confirmation, signed, so that a confirmation applies only a file
+/// this user uploaded here, as previewed, within [`PREVIEW_SECONDS`].
 struct StoredUpload {
     hash: String,
     fingerprint: String,
     framework: String,
+    issued: u64,
+    signature: String,
+}
+
+/// How long a preview can be confirmed.
+const PREVIEW_SECONDS: u64 = 2 * 60 * 60;
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// The MAC of a preview's fields with this installation's key.
+async fn preview_mac(
+    state: &AppState,
+    viewer: &Viewer,
+    unit: &str,
+    upload: &StoredUpload,
+    file_name: &str,
+) -> Result<hmac::Hmac<sha2::Sha256>, AppError> {
+    use hmac::Mac;
+    let key = state
+        .store
+        .installation_secret("import-preview", &crate::auth::new_secret())
+        .await?;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes())
+        .map_err(|e| AppError::Internal(format!("preview key: {e}")))?;
+    let user = viewer.user.as_ref().map_or(0, |u| u.id);
+    mac.update(
+        format!(
+            "{user}\n{unit}\n{}\n{file_name}\n{}\n{}\n{}",
+            upload.hash, upload.framework, upload.fingerprint, upload.issued
+        )
+        .as_bytes(),
+    );
+    Ok(mac)
+}
+
+async fn signed_upload(
+    state: &AppState,
+    viewer: &Viewer,
+    unit: &str,
+    hash: String,
+    plan: &ImportPlan,
+) -> Result<StoredUpload, AppError> {
+    use hmac::Mac;
+    let mut upload = StoredUpload {
+        hash,
+        fingerprint: plan.fingerprint().to_string(),
+        framework: plan.framework.code.clone(),
+        issued: unix_now(),
+        signature: String::new(),
+    };
+    let mac = preview_mac(state, viewer, unit, &upload, &plan.file_name).await?;
+    upload.signature = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(upload)
 }
 
 fn import_page_base(view: &ViewContext, viewer: &Viewer, unit: &tiendo_domain::Unit) -> ImportPage {
@@ -556,11 +641,11 @@ async fn import_preview(
             .put(bytes.into())
             .await
             .map_err(|e| fail(e.into()))?;
-        page.stored = Some(StoredUpload {
-            hash: stored.hash,
-            fingerprint: plan.fingerprint(),
-            framework: plan.framework.code.clone(),
-        });
+        page.stored = Some(
+            signed_upload(&state, &viewer, &code, stored.hash, &plan)
+                .await
+                .map_err(fail)?,
+        );
     }
     let status = if plan.problems.is_empty() {
         StatusCode::OK
@@ -594,28 +679,43 @@ async fn import_confirm(
             .map(|v| v.trim().to_string())
             .unwrap_or_default()
     };
-    let hash = get("upload");
-    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(fail(AppError::bad_request(
-            "không rõ tệp cần nhập; hãy tải tệp lên lại",
-            "which file to import is unclear; upload it again",
-        )));
-    }
-    let bytes = state.files.get(&hash).await.map_err(|_| {
+    let upload_again = || {
         fail(AppError::bad_request(
-            "tệp đã tải lên không còn; hãy tải tệp lên lại",
-            "the uploaded file is gone; upload it again",
+            "bản xem trước không còn hiệu lực; hãy tải tệp lên lại",
+            "the preview is no longer valid; upload the file again",
         ))
-    })?;
+    };
+    let submitted = StoredUpload {
+        hash: get("upload"),
+        fingerprint: get("fingerprint"),
+        framework: get("framework"),
+        issued: get("issued").parse().map_err(|_| upload_again())?,
+        signature: get("signature"),
+    };
+    let file_name = get("file_name");
+    let signature: Vec<u8> = (0..submitted.signature.len() / 2)
+        .filter_map(|i| u8::from_str_radix(submitted.signature.get(2 * i..2 * i + 2)?, 16).ok())
+        .collect();
+    {
+        use hmac::Mac;
+        let mac = preview_mac(&state, &viewer, &code, &submitted, &file_name)
+            .await
+            .map_err(fail)?;
+        let fresh = unix_now().saturating_sub(submitted.issued) <= PREVIEW_SECONDS;
+        if mac.verify_slice(&signature).is_err() || !fresh {
+            return Err(upload_again());
+        }
+    }
+    let hash = submitted.hash.clone();
+    let bytes = state.files.get(&hash).await.map_err(|_| upload_again())?;
     let view = ViewContext::read(&state, &params, lang)
         .await
         .map_err(fail)?;
     let framework: FrameworkRef = state
         .store
-        .framework_ref(Some(&get("framework")), Some(view.as_of))
+        .framework_ref(Some(&submitted.framework), Some(view.as_of))
         .await
         .map_err(|e| fail(e.into()))?;
-    let file_name = get("file_name");
     let plan = plan_import(
         &state.store,
         &bytes,
@@ -629,14 +729,14 @@ async fn import_confirm(
     authorize_plan(&state, &viewer, &plan).await.map_err(fail)?;
     let mut page = import_page_base(&view, &viewer, &access.unit);
     fill_plan(&mut page, &plan, lang);
-    if plan.fingerprint() != get("fingerprint") || !plan.problems.is_empty() {
+    if plan.fingerprint() != submitted.fingerprint || !plan.problems.is_empty() {
         page.stale = true;
         if plan.problems.is_empty() && !plan.changes.is_empty() {
-            page.stored = Some(StoredUpload {
-                hash,
-                fingerprint: plan.fingerprint(),
-                framework: plan.framework.code.clone(),
-            });
+            page.stored = Some(
+                signed_upload(&state, &viewer, &code, hash, &plan)
+                    .await
+                    .map_err(fail)?,
+            );
         }
         return import_html(&page, StatusCode::CONFLICT);
     }
@@ -699,9 +799,13 @@ pub(crate) struct ImportChangeInfo {
     row: u32,
     unit: String,
     indicator: String,
-    /// The figure in force before, as people read it; absent when there was none.
+    /// The figure in force on the new figure's date, as people read it in Vietnamese; absent
+    /// when there was none.
     before: Option<String>,
+    before_en: Option<String>,
+    /// The new figure, as people read it in Vietnamese.
     after: String,
+    after_en: String,
     observed_on: String,
 }
 
@@ -783,7 +887,9 @@ pub(crate) async fn import_api(
                 unit: c.unit_code.clone(),
                 indicator: c.indicator_code.clone(),
                 before: c.before.as_ref().map(|b| b.vi.clone()),
+                before_en: c.before.as_ref().map(|b| b.en.clone()),
                 after: c.after.vi.clone(),
+                after_en: c.after.en.clone(),
                 observed_on: c.observation.observed_on.to_string(),
             })
             .collect(),

@@ -215,18 +215,15 @@ pub(crate) fn figure_from_input(
     let figure = match indicator.measure {
         Measure::YesNo => match value {
             Some(serde_json::Value::Bool(b)) => Figure::YesNo(*b),
-            Some(serde_json::Value::String(s)) => {
-                match s.trim().to_lowercase().nfc().collect::<String>().as_str() {
-                    "yes" | "có" | "true" => Figure::YesNo(true),
-                    "no" | "không" | "false" => Figure::YesNo(false),
-                    _ => {
-                        return Err(bad(
-                            format!("{code}: «{s}» không phải có/không"),
-                            format!("{code}: «{s}» is not yes or no"),
-                        ));
-                    }
+            Some(serde_json::Value::String(s)) => match tiendo_domain::parse_yes_no(s) {
+                Some(answer) => Figure::YesNo(answer),
+                None => {
+                    return Err(bad(
+                        format!("{code}: «{s}» không phải có/không"),
+                        format!("{code}: «{s}» is not yes or no"),
+                    ));
                 }
-            }
+            },
             _ => {
                 return Err(bad(
                     format!("{code}: chỉ tiêu có/không cần `value` là true hoặc false"),

@@ -337,10 +337,7 @@ const BAR_STATUSES: [Status; 4] = [
 
 /// `83,9%` or `83.9%`, or `–` when nothing applies.
 pub(crate) fn percent(ratio: Option<Ratio>, lang: Lang) -> String {
-    match ratio {
-        Some(r) => format!("{}%", r.mul(Ratio::from_int(100)).round_to(1).format(lang)),
-        None => "–".into(),
-    }
+    tiendo_domain::percent_text(ratio, lang)
 }
 
 impl CountsView {

@@ -23,6 +23,8 @@ storage_tests!(
     the_template_round_trip_changes_exactly_two_figures,
     a_template_with_bad_rows_changes_nothing,
     a_csv_of_figures_imports_through_the_api,
+    a_confirmation_applies_only_what_was_previewed,
+    percent_cells_english_headers_and_rows_moved_within_a_city,
 );
 
 /// Whether an external program the tests read documents with is here; under CI it must be.
@@ -109,7 +111,7 @@ async fn a_wards_report_reads_back_as_pdf_and_docx(store: &Store) {
     let (status, disposition, pdf) = download(
         &c,
         addr,
-        "/api/v1/units/14833/report?as_of=2022-10-31&format=pdf",
+        "/api/v1/units/14833/report?as_of=2022-10-31&format=pdf&date=2022-10-31",
     )
     .await;
     assert_eq!(status, StatusCode::OK);
@@ -118,8 +120,12 @@ async fn a_wards_report_reads_back_as_pdf_and_docx(store: &Store) {
         disposition.contains("bao-cao-phuong-bac-son-2022-10-31.pdf"),
         "{disposition}"
     );
-    let (status, _, docx) =
-        download(&c, addr, "/units/14833/report?as_of=2022-10-31&format=docx").await;
+    let (status, _, docx) = download(
+        &c,
+        addr,
+        "/units/14833/report?as_of=2022-10-31&format=docx&date=2022-10-31",
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert!(docx.starts_with(b"PK"), "a DOCX is a zip");
     if !have("pdftotext") {
@@ -131,7 +137,8 @@ async fn a_wards_report_reads_back_as_pdf_and_docx(store: &Store) {
     }
     for (format, text) in texts {
         for expected in [
-            "UBND PHƯỜNG BẮC SƠN",
+            "ỦY BAN NHÂN DÂN",
+            "PHƯỜNG BẮC SƠN",
             "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
             "Độc lập - Tự do - Hạnh phúc",
             "Bắc Sơn, ngày 31 tháng 10 năm 2022",
@@ -161,7 +168,7 @@ async fn a_citys_report_compares_its_units(store: &Store) {
     let (status, _, pdf) = download(
         &c,
         addr,
-        "/api/v1/units/382/report?as_of=2022-10-31&format=pdf&number=125%2FBC-UBND&signer=B%C3%B9i%20Qu%E1%BB%91c%20%C4%90%E1%BA%A1t",
+        "/api/v1/units/382/report?as_of=2022-10-31&format=pdf&number=125%2FBC-UBND&signer=B%C3%B9i%20Qu%E1%BB%91c%20%C4%90%E1%BA%A1t&office=PH%C3%93%20CH%E1%BB%A6%20T%E1%BB%8ACH&date=2022-10-31",
     )
     .await;
     assert_eq!(status, StatusCode::OK);
@@ -187,8 +194,10 @@ async fn a_citys_report_compares_its_units(store: &Store) {
     }
     let text = pdf_text(&pdf);
     for expected in [
-        "UBND THÀNH PHỐ SẦM SƠN",
+        "THÀNH PHỐ SẦM SƠN",
         "Số: 125/BC-UBND",
+        "PHÓ CHỦ TỊCH",
+        "- UBND tỉnh Thanh Hóa (để báo cáo);",
         "Sầm Sơn, ngày 31 tháng 10 năm 2022",
         "Tiến độ thực hiện các chỉ tiêu của các đơn vị",
         "Thành phố Sầm Sơn: chưa đơn vị nào trong 11 đơn vị hoàn thành toàn bộ chỉ tiêu.",
@@ -527,15 +536,21 @@ fn template_places(
     let (first_row, _) = range.start().unwrap();
     let mut rows = std::collections::HashMap::new();
     let mut columns = std::collections::HashMap::new();
+    let mut code_at = None;
     for (i, r) in range.rows().enumerate() {
         let number = first_row + i as u32 + 1;
         if r.first() == Some(&Data::String("Mã đơn vị".into())) {
             for (j, c) in r.iter().enumerate() {
                 if let Data::String(h) = c {
                     columns.insert(h.clone(), ((b'A' + j as u8) as char).to_string());
+                    if h == "Mã chỉ tiêu" {
+                        code_at = Some(j);
+                    }
                 }
             }
-        } else if let (Some(Data::String(unit)), Some(Data::String(code))) = (r.first(), r.get(1)) {
+        } else if let (Some(Data::String(unit)), Some(Data::String(code))) =
+            (r.first(), code_at.and_then(|j| r.get(j)))
+        {
             rows.insert((unit.clone(), code.clone()), number);
         }
     }
@@ -944,4 +959,219 @@ async fn a_csv_of_figures_imports_through_the_api(store: &Store) {
     )
     .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+/// The preview's confirmation: refused without the session's CSRF token, with a forged or
+/// altered signature, and when the figures changed since the preview (the new preview is shown).
+async fn a_confirmation_applies_only_what_was_previewed(store: &Store) {
+    let addr = start(store).await;
+    let (c, csrf) = sign_in_page(addr, "bacson", "/units/14833").await;
+    let (_, _, template) = download(&c, addr, "/units/14833/template?as_of=2022-10-31").await;
+    let (rows, columns) = template_places(&template);
+    let cq05 = rows[&("14833".to_string(), "CQ-05".to_string())];
+    let edited = edit_xlsx(
+        &template,
+        "Nhập liệu",
+        &[(
+            format!("{}{cq05}", columns["Giá trị mới"]),
+            CellEdit::Number(270.0),
+        )],
+    );
+    let (status, _) = upload(
+        &c,
+        addr,
+        "/units/14833/import",
+        "wrong-token",
+        "a.xlsx",
+        edited.clone(),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "no preview without the CSRF token"
+    );
+    let (status, html) = upload(&c, addr, "/units/14833/import", &csrf, "a.xlsx", edited).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let form: Vec<(String, String)> = select(
+        &scraper::Html::parse_document(&html),
+        "#import-confirm input",
+    )
+    .iter()
+    .map(|i| {
+        (
+            i.value().attr("name").unwrap().to_string(),
+            i.value().attr("value").unwrap_or("").to_string(),
+        )
+    })
+    .collect();
+    let confirm = |fields: Vec<(String, String)>| {
+        let c = c.clone();
+        async move {
+            let r = c
+                .post(format!("http://{addr}/units/14833/import/confirm"))
+                .form(&fields)
+                .send()
+                .await
+                .unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    let with = |name: &str, value: &str| {
+        form.iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    if k == name {
+                        value.to_string()
+                    } else {
+                        v.clone()
+                    },
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let (status, _) = confirm(with("csrf", "wrong")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // Another stored file, another name or a changed signature: the preview is not valid.
+    for (field, value) in [
+        ("upload", "0".repeat(64).as_str()),
+        ("file_name", "other.xlsx"),
+        ("signature", &"a".repeat(64)),
+        ("issued", "1"),
+    ] {
+        let (status, body) = confirm(with(field, value)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{field}: {body}");
+        assert!(body.contains("hãy tải tệp lên lại"), "{field}: {body}");
+    }
+    // Someone enters CQ-05's figure for the same day in between: nothing is written, and the
+    // new preview shows the figure now in force.
+    let (api, api_csrf) = sign_in(addr, "bacson").await;
+    let r = api
+        .post(format!("http://{addr}/api/v1/units/14833/observations"))
+        .header("X-CSRF-Token", api_csrf)
+        .json(&serde_json::json!({"indicator": "CQ-05", "observed_on": "2022-10-31", "numerator": 200, "denominator": 332}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    let (status, html) = confirm(form.clone()).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{html}");
+    let doc = scraper::Html::parse_document(&html);
+    assert_eq!(select(&doc, "#import-stale").len(), 1);
+    let preview: Vec<String> = select(&doc, "#import-preview tbody tr")
+        .iter()
+        .map(text)
+        .collect();
+    assert!(preview[0].contains("60,2% (200/332)"), "{preview:?}");
+    let figure = indicators(&c, addr, "14833")
+        .await
+        .into_iter()
+        .find(|i| i["code"] == "CQ-05")
+        .unwrap();
+    assert_eq!(
+        figure["figure"]["numerator"], 200,
+        "the import wrote nothing"
+    );
+    assert!(
+        store
+            .audit_by_action("import", 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn percent_cells_english_headers_and_rows_moved_within_a_city(store: &Store) {
+    let addr = start(store).await;
+    let (c, csrf) = sign_in(addr, "admin").await;
+    // A percentage typed into its percent-formatted cell is kept as a fraction: 0.9 is 90 %.
+    let (_, _, template) =
+        download(&c, addr, "/api/v1/units/14833/template?as_of=2022-10-31").await;
+    let (rows, columns) = template_places(&template);
+    let ht04 = rows[&("14833".to_string(), "HT-04".to_string())];
+    let edited = edit_xlsx(
+        &template,
+        "Nhập liệu",
+        &[(
+            format!("{}{ht04}", columns["Giá trị mới"]),
+            CellEdit::Number(0.9),
+        )],
+    );
+    let (status, body) = upload(
+        &c,
+        addr,
+        "/api/v1/imports?dry_run=true",
+        &csrf,
+        "pct.xlsx",
+        edited,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let result: Value = serde_json::from_str(&body).unwrap();
+    let change = &result["changes"][0];
+    assert_eq!(
+        (
+            change["indicator"].as_str(),
+            change["before"].as_str(),
+            change["after"].as_str()
+        ),
+        (Some("HT-04"), Some("84%"), Some("90%")),
+        "{body}"
+    );
+    assert_eq!(change["after_en"], "90%");
+
+    // English headers, grouped thousands, and the same indicator twice.
+    let file = "Unit code,Indicator code,New value,New denominator,New figure's date\n14833,HT-03,\"1.800\",\"2.146\",2022-10-31\n14833,HT-03,1900,2146,2022-10-31\n";
+    let (status, body) = upload(
+        &c,
+        addr,
+        "/api/v1/imports?dry_run=true",
+        &csrf,
+        "en.csv",
+        file.as_bytes().to_vec(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let result: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        result["changes"][0]["after"], "83,9% (1.800/2.146)",
+        "{body}"
+    );
+    let problems = result["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{body}");
+    assert_eq!(problems[0]["row"], 3);
+    assert_eq!(
+        problems[0]["error_en"],
+        "indicator HT-03 of unit 14833 already appears in row 2"
+    );
+
+    // A city's template names each row's ward: a row moved to another ward is refused.
+    let (status, _, template) =
+        download(&c, addr, "/api/v1/units/382/template?as_of=2022-10-31").await;
+    assert_eq!(status, StatusCode::OK);
+    let (rows, columns) = template_places(&template);
+    assert!(rows.len() > 300, "every ward of the city: {}", rows.len());
+    let row = rows[&("14833".to_string(), "CQ-05".to_string())];
+    let edited = edit_xlsx(
+        &template,
+        "Nhập liệu",
+        &[(
+            format!("{}{row}", columns["Mã đơn vị"]),
+            CellEdit::Text("14830"),
+        )],
+    );
+    let (status, body) = upload(&c, addr, "/api/v1/imports", &csrf, "city.xlsx", edited).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let result: Value = serde_json::from_str(&body).unwrap();
+    let problems = result["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{body}");
+    assert_eq!(problems[0]["row"], row);
+    assert!(
+        problems[0]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("mã đơn vị 14830 là của Phường Trung Sơn, không phải «Phường Bắc Sơn»"),
+        "{body}"
+    );
 }
