@@ -668,10 +668,10 @@ cannot create {0}: {e}",
             })?;
             let summary = store.export_archive(std::io::BufWriter::new(file)).await?;
             println!(
-                "Đã xuất / exported {} rows in {} tables to {}",
-                summary.total_rows(),
-                summary.tables.len(),
-                out.display()
+                "Đã xuất {rows} dòng của {tables} bảng vào {file} / exported {rows} rows in {tables} tables to {file}",
+                rows = summary.total_rows(),
+                tables = summary.tables.len(),
+                file = out.display()
             );
         }
         Command::Import {
@@ -798,9 +798,9 @@ async fn import(
             .await?;
         bar.finish_and_clear();
         println!(
-            "Đã nhập kho dữ liệu / imported the archive: {} rows in {} tables",
-            summary.total_rows(),
-            summary.tables.len()
+            "Đã nhập kho dữ liệu: {rows} dòng của {tables} bảng / imported the archive: {rows} rows in {tables} tables",
+            rows = summary.total_rows(),
+            tables = summary.tables.len()
         );
         return Ok(ExitCode::SUCCESS);
     }

@@ -53,6 +53,7 @@ impl Session {
         // Should the session have been lost, nothing else uses this profile.
         let _ = Command::new("pkill")
             .arg("-f")
+            .arg("--")
             .arg(format!("--user-data-dir={}( |$)", self.profile.display()))
             .status();
         let _ = std::fs::remove_dir_all(&self.profile);
@@ -240,11 +241,15 @@ impl Browser {
         self.client.execute(js, vec![]).await.unwrap()
     }
 
-    /// Waits until the text of `css` is `want` (the page may still be updating it).
+    /// Waits until the text of `css` is `want` (the page may still be updating it, or still be
+    /// navigating: an element of the page being left is read again on the next).
     async fn wait_for_text(&self, css: &str, want: &str) {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            let got = self.text(css).await;
+            let got = match self.find(css).await.text().await {
+                Ok(text) => text.trim().to_string(),
+                Err(_) => String::new(),
+            };
             if got == want {
                 return;
             }
