@@ -555,7 +555,8 @@ fn fill_plan(page: &mut ImportPage, plan: &ImportPlan, lang: Lang) {
         .changes
         .iter()
         .map(|c| ChangeView {
-            place: format!("{}!{}", c.sheet, c.row),
+            // One sheet is read per upload: its row number says where.
+            place: c.row.to_string(),
             unit: c.unit_name.clone(),
             indicator: c.indicator_code.clone(),
             name: lang

@@ -525,3 +525,39 @@ async fn the_pages_work_from_the_keyboard() {
     })
     .await;
 }
+
+/// On a phone, an officer uploads a CSV of figures: the page previews the change, then writes
+/// it on confirmation, and the ward's count moves.
+#[tokio::test]
+async fn an_officer_imports_figures_from_a_file_on_a_phone() {
+    in_browser("import", Screen::Phone, |mut b| async move {
+        let file = std::env::temp_dir().join(format!("tiendo-import-{}.csv", std::process::id()));
+        std::fs::write(
+            &file,
+            "Mã đơn vị,Mã chỉ tiêu,Giá trị mới,Mẫu số mới,Ngày số liệu mới\n14833,CQ-05,270,332,31/10/2022\n",
+        )
+        .unwrap();
+        b.sign_in("bacson", "/units/14833/import").await;
+        b.find("#import-file")
+            .await
+            .send_keys(&file.display().to_string())
+            .await
+            .unwrap();
+        b.click("#import-upload button[type=submit]").await;
+        let preview = b.text("#import-preview tbody tr").await;
+        assert!(preview.contains("CQ-05"), "{preview}");
+        assert!(preview.contains("58,1% (193/332)") && preview.contains("81,3% (270/332)"), "{preview}");
+        let overflow = b
+            .script("return document.documentElement.scrollWidth - window.innerWidth")
+            .await;
+        assert!(overflow.as_i64().unwrap() <= 0, "the preview is wider than the phone by {overflow} px");
+        b.shot("preview").await;
+        b.click("#import-confirm button[type=submit]").await;
+        assert!(b.text("#import-applied").await.contains("Đã ghi 1 số liệu"));
+        b.shot("applied").await;
+        b.open("/units/14833?as_of=2022-10-31").await;
+        assert_eq!(b.text("#unit-counts [data-count=achieved]").await, "27");
+        let _ = std::fs::remove_file(file);
+    })
+    .await;
+}
