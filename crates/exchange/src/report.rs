@@ -190,7 +190,11 @@ pub async fn progress_report(
     let place = options.place.clone().unwrap_or_else(|| place_name(&unit));
     let issued_on = options.issued_on.unwrap_or(as_of);
     let mut recipients = Vec::new();
-    if let Some(parent) = &parent {
+    // A province reports to no people's committee above it: the nation has none.
+    if let Some(parent) = parent
+        .as_ref()
+        .filter(|p| p.kind.tier() != tiendo_domain::Tier::Nation)
+    {
         recipients.push(match lang {
             // Inside a line the unit's kind is written in lower case: "UBND thành phố Sầm Sơn".
             Lang::Vi => format!("UBND {} (để báo cáo);", lower_first(&parent.name)),
