@@ -285,6 +285,16 @@ fn counts_cells(counts: &Counts, lang: Lang) -> Vec<Cell> {
     ]
 }
 
+/// The bold "Total" row under a table of counts: no number, the label, then the counts.
+fn total_cells(counts: &Counts, lang: Lang) -> Vec<Cell> {
+    let mut cells = vec![Cell::text(""), Cell::text(lang.pick("Tổng cộng", "Total"))];
+    cells.extend(counts_cells(counts, lang));
+    cells
+        .into_iter()
+        .map(|c| Cell { bold: true, ..c })
+        .collect()
+}
+
 fn counts_columns(first: &str, lang: Lang) -> Vec<Column> {
     let col = |header: &str, weight, align| Column {
         header: header.to_string(),
@@ -373,19 +383,7 @@ fn unit_body(
             Row::Cells(cells)
         })
         .collect();
-    let mut total = vec![
-        Cell::text(""),
-        Cell {
-            bold: true,
-            ..Cell::text(lang.pick("Tổng cộng", "Total"))
-        },
-    ];
-    total.extend(
-        counts_cells(&counts, lang)
-            .into_iter()
-            .map(|c| Cell { bold: true, ..c }),
-    );
-    group_rows.push(Row::Cells(total));
+    group_rows.push(Row::Cells(total_cells(&counts, lang)));
     body.push(Block::Table(Table {
         columns: counts_columns(lang.pick("Nhóm chỉ tiêu", "Group"), lang),
         rows: group_rows,
@@ -573,18 +571,7 @@ async fn units_body(
             Row::Cells(cells)
         })
         .collect();
-    let mut total = vec![
-        Cell::text(""),
-        Cell {
-            bold: true,
-            ..Cell::text(lang.pick("Tổng cộng", "Total"))
-        },
-    ];
-    total.extend(
-        counts_cells(&summary.counts, lang)
-            .into_iter()
-            .map(|c| Cell { bold: true, ..c }),
-    );
+    let mut total = total_cells(&summary.counts, lang);
     total.push(Cell::text(""));
     rows.push(Row::Cells(total));
     body.push(Block::Table(Table { columns, rows }));

@@ -89,20 +89,15 @@ pub async fn unit_workbook(
     let unit = store.unit(unit_code).await?;
     let rows = store.unit_indicators(unit_code, framework, as_of).await?;
     let evidence = store.evidence_counts(framework, unit_code, as_of).await?;
-    let columns = vec![
+    let mut columns = vec![
         column(lang.pick("Nhóm", "Group"), 22.0),
         column(lang.pick("Mã", "Code"), 8.0),
         column(lang.pick("Chỉ tiêu", "Indicator"), 50.0),
         column(lang.pick("Đo bằng", "Measured as"), 16.0),
         column(lang.pick("Chỉ tiêu phải đạt", "Target"), 12.0),
-        column(lang.pick("Giá trị", "Value"), 10.0),
-        column(lang.pick("Tử số", "Numerator"), 10.0),
-        column(lang.pick("Mẫu số", "Denominator"), 10.0),
-        column(lang.pick("Ngày số liệu", "Date"), 12.0),
-        column(lang.pick("Tình trạng", "Status"), 16.0),
-        column(lang.pick("Lý do", "Reason"), 60.0),
-        column(lang.pick("Số minh chứng", "Evidence items"), 10.0),
     ];
+    columns.extend(standing_columns(lang));
+    columns.push(column(lang.pick("Số minh chứng", "Evidence items"), 10.0));
     let data = rows
         .iter()
         .map(|row| {
@@ -377,17 +372,12 @@ pub async fn indicator_workbook(
         .indicator_across(unit_code, framework, indicator_code, as_of)
         .await?;
     let indicator = rules.indicator(indicator_code).cloned();
-    let columns = vec![
+    let mut columns = vec![
         column(lang.pick("Đơn vị", "Unit"), 26.0),
         column(lang.pick("Mã", "Code"), 8.0),
         column(lang.pick("Thuộc", "Part of"), 20.0),
-        column(lang.pick("Giá trị", "Value"), 10.0),
-        column(lang.pick("Tử số", "Numerator"), 10.0),
-        column(lang.pick("Mẫu số", "Denominator"), 10.0),
-        column(lang.pick("Ngày số liệu", "Date"), 12.0),
-        column(lang.pick("Tình trạng", "Status"), 16.0),
-        column(lang.pick("Lý do", "Reason"), 60.0),
     ];
+    columns.extend(standing_columns(lang));
     let rows = standings
         .iter()
         .map(|s| {
@@ -420,6 +410,18 @@ pub async fn indicator_workbook(
         }],
         metadata: metadata(format!("{name} — {}", unit.name), lang),
     })
+}
+
+/// The columns of [`figure_cells`], then the status and its reason.
+fn standing_columns(lang: Lang) -> Vec<SheetColumn> {
+    vec![
+        column(lang.pick("Giá trị", "Value"), 10.0),
+        column(lang.pick("Tử số", "Numerator"), 10.0),
+        column(lang.pick("Mẫu số", "Denominator"), 10.0),
+        column(lang.pick("Ngày số liệu", "Date"), 12.0),
+        column(lang.pick("Tình trạng", "Status"), 16.0),
+        column(lang.pick("Lý do", "Reason"), 60.0),
+    ]
 }
 
 /// A figure's value, numerator, denominator and date cells; empty without a figure.
