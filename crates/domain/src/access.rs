@@ -104,6 +104,18 @@ pub enum Action {
     Review,
     /// Manage users and settings.
     Administer,
+    /// Hold progress meetings and record their conclusions, create and assign support tasks:
+    /// the steering committee over the unit.
+    Coordinate,
+    /// Record a training for the units under a unit: the steering committee, or a member of an
+    /// organisation supporting them (a department organises trainings).
+    RecordTraining,
+    /// Apply for recognition: the unit's own officer, or the steering committee above it.
+    Apply,
+    /// Appraise applications indicator by indicator, record recognition decisions and set the
+    /// yearly quotas: the province's appraisers only (an administrator grants itself the role
+    /// to do it, so that every decision is an appraiser's).
+    Appraise,
 }
 
 /// Whether someone holding `grants` may do `action` on the unit whose ancestry (root first,
@@ -123,8 +135,13 @@ pub fn permits(grants: &[Grant], action: Action, lineage: &[&str], public: bool)
             .as_deref()
             .is_some_and(|scope| Some(scope) == unit);
         match (g.role, action) {
+            (Role::Admin, Action::Appraise) => false,
             (Role::Admin, _) => true,
             (_, Action::Administer) => false,
+            (Role::Steering, Action::Coordinate | Action::RecordTraining | Action::Apply) => covers,
+            (Role::Member, Action::RecordTraining) => covers,
+            (Role::Officer, Action::Apply) => is_unit,
+            (Role::Appraiser, Action::Appraise) => covers,
             (Role::Steering, Action::ReadSummary | Action::ReadData | Action::Review) => covers,
             (Role::Officer, Action::ReadSummary | Action::ReadData | Action::EnterData) => is_unit,
             (
@@ -133,6 +150,39 @@ pub fn permits(grants: &[Grant], action: Action, lineage: &[&str], public: bool)
             ) => covers,
             _ => false,
         }
+    })
+}
+
+/// Who a support task is for, as [`may_update_task`] needs it.
+#[derive(Clone, Copy, Debug)]
+pub struct TaskParties<'a> {
+    /// The organisation it is assigned to, if any.
+    pub organisation: Option<i64>,
+    /// The lineage of the unit it is assigned to, if any (root first).
+    pub unit: Option<&'a [&'a str]>,
+    /// The lineages of the units it serves.
+    pub serves: &'a [&'a [&'a str]],
+}
+
+/// Whether someone may change a support task (its status, its progress notes): the steering
+/// committee over a unit the task serves or is assigned to, a member of the organisation it is
+/// assigned to (and of no other), the officer of the unit it is assigned to.
+/// `organisations` are the ids of the organisations the person is a member of.
+pub fn may_update_task(grants: &[Grant], organisations: &[i64], task: TaskParties<'_>) -> bool {
+    if task
+        .organisation
+        .is_some_and(|org| organisations.contains(&org))
+    {
+        return true;
+    }
+    let coordinates = |lineage: &[&str]| permits(grants, Action::Coordinate, lineage, false);
+    if task.serves.iter().any(|l| coordinates(l)) || task.unit.is_some_and(coordinates) {
+        return true;
+    }
+    task.unit.is_some_and(|lineage| {
+        grants
+            .iter()
+            .any(|g| g.role == Role::Officer && g.unit_code.as_deref() == lineage.last().copied())
     })
 }
 
@@ -227,6 +277,109 @@ mod tests {
         }];
         assert!(permits(&admin, Action::Administer, &[], false));
         assert!(permits(&admin, Action::EnterData, &BAC_SON, false));
+    }
+
+    #[test]
+    fn only_the_province_appraisers_appraise() {
+        let appraiser = [grant(Role::Appraiser, "38")];
+        assert!(permits(&appraiser, Action::Appraise, &BAC_SON, false));
+        assert!(!permits(
+            &appraiser,
+            Action::Appraise,
+            &["VN", "40", "401", "16000"],
+            false
+        ));
+        assert!(!permits(&appraiser, Action::Apply, &BAC_SON, false));
+        for other in [Role::Steering, Role::Officer, Role::Member, Role::Viewer] {
+            let g = [grant(other, "38")];
+            assert!(!permits(&g, Action::Appraise, &BAC_SON, false), "{other:?}");
+        }
+        let admin = [Grant {
+            role: Role::Admin,
+            unit_code: None,
+        }];
+        assert!(!permits(&admin, Action::Appraise, &BAC_SON, false));
+        assert!(permits(&admin, Action::Coordinate, &BAC_SON, false));
+    }
+
+    #[test]
+    fn a_unit_applies_itself_or_through_its_city() {
+        assert!(permits(
+            &[grant(Role::Officer, "14833")],
+            Action::Apply,
+            &BAC_SON,
+            false
+        ));
+        assert!(!permits(
+            &[grant(Role::Officer, "14842")],
+            Action::Apply,
+            &BAC_SON,
+            false
+        ));
+        assert!(permits(
+            &[grant(Role::Steering, "382")],
+            Action::Apply,
+            &BAC_SON,
+            false
+        ));
+        assert!(!permits(
+            &[grant(Role::Member, "382")],
+            Action::Apply,
+            &BAC_SON,
+            false
+        ));
+    }
+
+    #[test]
+    fn coordination_is_the_steering_committees_and_trainings_also_the_members() {
+        let steering = [grant(Role::Steering, "382")];
+        let member = [grant(Role::Member, "382")];
+        let officer = [grant(Role::Officer, "14833")];
+        assert!(permits(&steering, Action::Coordinate, &CITY, false));
+        assert!(permits(&steering, Action::RecordTraining, &BAC_SON, false));
+        assert!(!permits(&member, Action::Coordinate, &CITY, false));
+        assert!(permits(&member, Action::RecordTraining, &BAC_SON, false));
+        assert!(!permits(&officer, Action::Coordinate, &BAC_SON, false));
+        assert!(!permits(&officer, Action::RecordTraining, &BAC_SON, false));
+    }
+
+    #[test]
+    fn members_update_only_their_organisations_tasks() {
+        let serves: [&[&str]; 1] = [&BAC_SON];
+        let task = TaskParties {
+            organisation: Some(7),
+            unit: None,
+            serves: &serves,
+        };
+        let member = [grant(Role::Member, "382")];
+        assert!(may_update_task(&member, &[7], task));
+        assert!(
+            !may_update_task(&member, &[8], task),
+            "another organisation"
+        );
+        assert!(!may_update_task(&member, &[], task));
+        assert!(may_update_task(&[grant(Role::Steering, "382")], &[], task));
+        assert!(!may_update_task(&[grant(Role::Steering, "383")], &[], task));
+        assert!(!may_update_task(
+            &[grant(Role::Officer, "14833")],
+            &[],
+            task
+        ));
+        let for_ward = TaskParties {
+            organisation: None,
+            unit: Some(&BAC_SON),
+            serves: &serves,
+        };
+        assert!(may_update_task(
+            &[grant(Role::Officer, "14833")],
+            &[],
+            for_ward
+        ));
+        assert!(!may_update_task(
+            &[grant(Role::Officer, "14842")],
+            &[],
+            for_ward
+        ));
     }
 
     #[test]

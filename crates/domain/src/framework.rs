@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Date, Decimal, Lang, Ratio, UnitKind};
+use crate::{Date, Decimal, Lang, Ratio, RecognitionRule, UnitKind};
 
 /// A versioned set of groups and indicators that a programme assesses units against.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +19,8 @@ pub struct Framework {
     pub period_end: Date,
     pub groups: Vec<Group>,
     pub indicators: Vec<Indicator>,
+    /// When a unit may be recognised as having completed the programme.
+    pub recognition: RecognitionRule,
 }
 
 impl Framework {

@@ -10,7 +10,7 @@ use toml::Spanned;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::framework::{Comparator, Framework, Group, Indicator, Measure, Target};
-use crate::{Bilingual, Date, Decimal, UnitKind};
+use crate::{Bilingual, Date, Decimal, RecognitionRule, UnitKind};
 
 /// One mistake in a framework file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -717,6 +717,7 @@ impl Checker<'_> {
             period_end: period_end?,
             groups,
             indicators,
+            recognition: RecognitionRule::default(),
         })
     }
 }

@@ -8,6 +8,7 @@
 //! - [`status`]: the status rules, for one date ([`Rules::assess`]) or as spans over all dates
 //!   ([`Rules::timeline`]).
 //! - [`summary`]: counts per unit and group, and roll-ups.
+//! - [`recognition`]: the rule a framework states for recognising a unit.
 //! - [`report`]: the sentences and heading parts of progress reports.
 //! - [`text`]: diacritic-insensitive search keys and Vietnamese collation.
 
@@ -18,6 +19,7 @@ pub mod framework_file;
 pub mod i18n;
 pub mod number;
 pub mod observation;
+pub mod recognition;
 pub mod report;
 pub mod status;
 pub mod summary;
@@ -32,6 +34,7 @@ pub use framework::{
 pub use i18n::{Bilingual, Lang};
 pub use number::{Decimal, DecimalError, Ratio, parse_whole_number, percent_text};
 pub use observation::{Figure, FigureError, Observation, parse_yes_no};
+pub use recognition::RecognitionRule;
 pub use status::{Assessment, Reason, Rules, Span, Status};
 pub use summary::{Counts, completion_ranks};
 pub use unit::{Tier, Unit, UnitKind, UnknownUnitKind};

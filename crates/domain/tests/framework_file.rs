@@ -259,6 +259,7 @@ fn a_valid_file_reads_as_its_model() {
                 count_unit_en: None,
             },
         ],
+        recognition: tiendo_domain::RecognitionRule::AllApplicable,
     };
     assert_eq!(f, expected);
     assert_eq!(f.group("chinh-quyen").unwrap().name, "Chính quyền số");

@@ -17,6 +17,7 @@ mod evidence;
 mod exclusions;
 mod files;
 mod frameworks;
+mod notifications;
 mod observations;
 mod reads;
 mod submissions;
@@ -41,6 +42,7 @@ pub use evidence::{Evidence, EvidenceItem};
 pub use exclusions::ExclusionRequest;
 pub use files::{FileStore, StoredFile};
 pub use frameworks::FrameworkRef;
+pub use notifications::{Notice, Notification, PendingEmail};
 pub use observations::NewObservation;
 pub use reads::{
     CountSeries, GroupSummary, IndicatorRow, StatusMatrix, StatusSpan, Summary, UnitCounts,
@@ -267,6 +269,23 @@ impl Store {
     pub async fn clear(&self) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         for table in [
+            "notifications",
+            "recognition_quotas",
+            "recognitions",
+            "application_items",
+            "applications",
+            "training_observations",
+            "training_attendees",
+            "trainings",
+            "task_notes",
+            "task_indicators",
+            "task_units",
+            "tasks",
+            "conclusions",
+            "meeting_units",
+            "meetings",
+            "organisation_members",
+            "organisations",
             "unlocks",
             "submission_returns",
             "submissions",
