@@ -18,6 +18,7 @@
 
 mod generated;
 mod hand;
+pub mod story;
 
 use tiendo_domain::framework_file::parse_framework;
 use tiendo_domain::{Date, Framework, Observation, Unit, UnitKind};
