@@ -564,6 +564,43 @@ impl Store {
             )
             .await?;
         }
+        // --- notices (issue 6): the unit's officers and the submitter hear of the decision.
+        let submitter = sql!(tx.conn(), fetch_optional_scalar Option<i64>,
+            "SELECT submitted_by FROM submissions WHERE id = $1", id)?
+        .flatten();
+        let mut recipients = crate::notifications::users_with_roles_over(
+            &mut tx.conn(),
+            unit_id,
+            &[tiendo_domain::access::Role::Officer],
+        )
+        .await?;
+        recipients.extend(submitter);
+        let notice = if state == "accepted" {
+            crate::notifications::Notice {
+                kind: "submission.accepted".into(),
+                title: format!("Số liệu kỳ {} của {unit_code} đã được chấp nhận", period.code),
+                title_en: format!("The {} figures of {unit_code} were accepted", period.code),
+                body: String::new(),
+                body_en: String::new(),
+                link: format!("/units/{unit_code}"),
+            }
+        } else {
+            let list = reasons
+                .iter()
+                .map(|(i, r)| format!("{i}: {}", r.trim()))
+                .collect::<Vec<_>>()
+                .join("; ");
+            crate::notifications::Notice {
+                kind: "submission.returned".into(),
+                title: format!("Số liệu kỳ {} của {unit_code} bị trả lại", period.code),
+                title_en: format!("The {} figures of {unit_code} were returned", period.code),
+                body: list.clone(),
+                body_en: list,
+                link: format!("/units/{unit_code}"),
+            }
+        };
+        crate::notifications::notify(&mut tx.conn(), &recipients, &notice).await?;
+        // --- end of notices
         audit(
             &mut tx.conn(),
             actor,
