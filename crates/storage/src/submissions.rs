@@ -524,7 +524,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<Submission> {
         let mut tx = self.pool.begin().await?;
-        let (unit_id, _) = Store::unit_with_id(&mut tx.conn(), unit_code).await?;
+        let (unit_id, unit) = Store::unit_with_id(&mut tx.conn(), unit_code).await?;
         crate::conn::lock_units(&mut tx.conn(), &[unit_id]).await?;
         let id = sql!(tx.conn(), fetch_optional_scalar i64,
             "SELECT id FROM submissions WHERE unit_id = $1 AND period_id = $2", unit_id, period.id)?;
@@ -578,8 +578,8 @@ impl Store {
         let notice = if state == "accepted" {
             crate::notifications::Notice {
                 kind: "submission.accepted".into(),
-                title: format!("Số liệu kỳ {} của {unit_code} đã được chấp nhận", period.code),
-                title_en: format!("The {} figures of {unit_code} were accepted", period.code),
+                title: format!("Số liệu kỳ {} của {} đã được chấp nhận", period.code, unit.name),
+                title_en: format!("The {} figures of {} were accepted", period.code, unit.name),
                 body: String::new(),
                 body_en: String::new(),
                 link: format!("/units/{unit_code}"),
@@ -592,8 +592,8 @@ impl Store {
                 .join("; ");
             crate::notifications::Notice {
                 kind: "submission.returned".into(),
-                title: format!("Số liệu kỳ {} của {unit_code} bị trả lại", period.code),
-                title_en: format!("The {} figures of {unit_code} were returned", period.code),
+                title: format!("Số liệu kỳ {} của {} bị trả lại", period.code, unit.name),
+                title_en: format!("The {} figures of {} were returned", period.code, unit.name),
                 body: list.clone(),
                 body_en: list,
                 link: format!("/units/{unit_code}"),
