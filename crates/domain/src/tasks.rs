@@ -59,7 +59,9 @@ impl FromStr for TaskStatus {
         TaskStatus::ALL
             .into_iter()
             .find(|t| t.code() == s)
-            .ok_or_else(|| format!("unknown task status «{s}»; statuses: open, in_progress, done, cancelled"))
+            .ok_or_else(|| {
+                format!("unknown task status «{s}»; statuses: open, in_progress, done, cancelled")
+            })
     }
 }
 

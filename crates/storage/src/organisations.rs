@@ -5,7 +5,7 @@ use tiendo_domain::Lang;
 
 use crate::accounts::{Actor, audit, utc_in};
 use crate::conn::Conn;
-use crate::{Result, Store, StorageError};
+use crate::{Result, StorageError, Store};
 
 /// The kinds of organisation the schema knows.
 pub const ORGANISATION_KINDS: [&str; 4] = ["department", "operator", "committee", "other"];
@@ -67,7 +67,8 @@ struct OrgRow {
     supports: String,
 }
 
-const ORG_COLUMNS: &str = "o.id, o.code, o.name, o.name_en, o.kind, u.code AS unit_code, u.name AS unit_name, o.supports";
+const ORG_COLUMNS: &str =
+    "o.id, o.code, o.name, o.name_en, o.kind, u.code AS unit_code, u.name AS unit_name, o.supports";
 
 #[derive(sqlx::FromRow)]
 struct MemberRow {
@@ -132,14 +133,21 @@ impl OrgFilter<'_> {
     }
 }
 
-async fn read_organisations(conn: &mut Conn<'_>, filter: OrgFilter<'_>) -> Result<Vec<Organisation>> {
+async fn read_organisations(
+    conn: &mut Conn<'_>,
+    filter: OrgFilter<'_>,
+) -> Result<Vec<Organisation>> {
     let (clause, code) = filter.clause();
-    let query = format!("SELECT {ORG_COLUMNS} FROM organisations o JOIN units u ON u.id = o.unit_id {clause} ORDER BY o.id");
+    let query = format!(
+        "SELECT {ORG_COLUMNS} FROM organisations o JOIN units u ON u.id = o.unit_id {clause} ORDER BY o.id"
+    );
     let rows = sql!(&mut *conn, fetch_all_with OrgRow, &query,
         |q| match code { Some(c) => q.bind(c), None => q })?;
-    let query = format!("SELECT m.organisation_id, us.username FROM organisation_members m
+    let query = format!(
+        "SELECT m.organisation_id, us.username FROM organisation_members m
                   JOIN users us ON us.id = m.user_id
-                  JOIN organisations o ON o.id = m.organisation_id {clause} ORDER BY us.username");
+                  JOIN organisations o ON o.id = m.organisation_id {clause} ORDER BY us.username"
+    );
     let members = sql!(&mut *conn, fetch_all_with MemberRow, &query,
         |q| match code { Some(c) => q.bind(c), None => q })?;
     rows.into_iter()
@@ -229,7 +237,12 @@ impl Store {
             Some(&org.unit_code),
             None,
             Some(before.id),
-            Some(format!("{} {} {}", before.name, before.kind, supports_json(&before.supports))),
+            Some(format!(
+                "{} {} {}",
+                before.name,
+                before.kind,
+                supports_json(&before.supports)
+            )),
             Some(format!("{} {} {supports}", org.name.trim(), org.kind)),
         )
         .await?;
@@ -266,7 +279,10 @@ impl Store {
 
     /// The organisations supporting the unit `unit_code`: those serving it or a unit above it,
     /// by id. With `None`, every organisation.
-    pub async fn organisations_serving(&self, unit_code: Option<&str>) -> Result<Vec<Organisation>> {
+    pub async fn organisations_serving(
+        &self,
+        unit_code: Option<&str>,
+    ) -> Result<Vec<Organisation>> {
         let mut c = self.pool.acquire().await?;
         let filter = unit_code.map_or(OrgFilter::All, OrgFilter::Serving);
         read_organisations(&mut c.conn(), filter).await

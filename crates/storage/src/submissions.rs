@@ -578,7 +578,10 @@ impl Store {
         let notice = if state == "accepted" {
             crate::notifications::Notice {
                 kind: "submission.accepted".into(),
-                title: format!("Số liệu kỳ {} của {} đã được chấp nhận", period.code, unit.name),
+                title: format!(
+                    "Số liệu kỳ {} của {} đã được chấp nhận",
+                    period.code, unit.name
+                ),
                 title_en: format!("The {} figures of {} were accepted", period.code, unit.name),
                 body: String::new(),
                 body_en: String::new(),

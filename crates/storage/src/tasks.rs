@@ -9,7 +9,7 @@ use crate::conn::Conn;
 use crate::frameworks::FrameworkRef;
 use crate::notifications::{Notice, notify, organisation_member_ids};
 use crate::units::parse_date;
-use crate::{Result, Store, StorageError};
+use crate::{Result, StorageError, Store};
 
 /// A task to create.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -246,30 +246,33 @@ async fn read_tasks(conn: &mut Conn<'_>, filter: &TaskFilter) -> Result<Vec<Task
     let w = filter.clause();
     let query = format!("{TASK_SELECT} WHERE {} ORDER BY t.due_on, t.id", w.clause);
     let rows = sql!(&mut *conn, fetch_all_with TaskRow, &query,
-        |q| {
-            let mut q = q;
-            for t in &w.texts { q = q.bind(t.as_str()); }
-            for i in &w.ints { q = q.bind(*i); }
-            q
-        })?;
-    let query = format!("SELECT tu.task_id, u.code, u.name FROM task_units tu JOIN units u ON u.id = tu.unit_id
-                  WHERE tu.task_id IN (SELECT t.id FROM tasks t WHERE {}) ORDER BY u.code", w.clause);
+    |q| {
+        let mut q = q;
+        for t in &w.texts { q = q.bind(t.as_str()); }
+        for i in &w.ints { q = q.bind(*i); }
+        q
+    })?;
+    let query = format!(
+        "SELECT tu.task_id, u.code, u.name FROM task_units tu JOIN units u ON u.id = tu.unit_id
+                  WHERE tu.task_id IN (SELECT t.id FROM tasks t WHERE {}) ORDER BY u.code",
+        w.clause
+    );
     let units = sql!(&mut *conn, fetch_all_with LinkRow, &query,
-        |q| {
-            let mut q = q;
-            for t in &w.texts { q = q.bind(t.as_str()); }
-            for i in &w.ints { q = q.bind(*i); }
-            q
-        })?;
+    |q| {
+        let mut q = q;
+        for t in &w.texts { q = q.bind(t.as_str()); }
+        for i in &w.ints { q = q.bind(*i); }
+        q
+    })?;
     let query = format!("SELECT ti.task_id, i.code, i.name FROM task_indicators ti JOIN indicators i ON i.id = ti.indicator_id
                   WHERE ti.task_id IN (SELECT t.id FROM tasks t WHERE {}) ORDER BY i.position", w.clause);
     let indicators = sql!(&mut *conn, fetch_all_with LinkRow, &query,
-        |q| {
-            let mut q = q;
-            for t in &w.texts { q = q.bind(t.as_str()); }
-            for i in &w.ints { q = q.bind(*i); }
-            q
-        })?;
+    |q| {
+        let mut q = q;
+        for t in &w.texts { q = q.bind(t.as_str()); }
+        for i in &w.ints { q = q.bind(*i); }
+        q
+    })?;
     rows.into_iter()
         .map(|r| {
             Ok(Task {
@@ -353,7 +356,11 @@ impl Store {
             ));
         }
         let mut tx = self.pool.begin().await?;
-        let org_id = match new.assignee_organisation.as_deref().filter(|c| !c.is_empty()) {
+        let org_id = match new
+            .assignee_organisation
+            .as_deref()
+            .filter(|c| !c.is_empty())
+        {
             Some(code) => Some(
                 sql!(tx.conn(), fetch_optional_scalar i64,
                     "SELECT id FROM organisations WHERE code = $1", code)?

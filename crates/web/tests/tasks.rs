@@ -26,16 +26,37 @@ storage_tests!(
 async fn organisations(store: &Store) {
     let actor = Actor::system("test");
     for (code, name, kind, supports, member) in [
-        ("VNPT", "VinaPhone (VNPT Thanh Hóa)", "operator", vec!["ha-tang"], "vinaphone"),
-        ("VTL", "Viettel Thanh Hóa", "operator", vec!["ha-tang"], "viettel"),
-        ("VHTT", "Phòng Văn hóa - Thông tin", "department", vec!["nhan-thuc", "xa-hoi"], "vhtt"),
+        (
+            "VNPT",
+            "VinaPhone (VNPT Thanh Hóa)",
+            "operator",
+            vec!["ha-tang"],
+            "vinaphone",
+        ),
+        (
+            "VTL",
+            "Viettel Thanh Hóa",
+            "operator",
+            vec!["ha-tang"],
+            "viettel",
+        ),
+        (
+            "VHTT",
+            "Phòng Văn hóa - Thông tin",
+            "department",
+            vec!["nhan-thuc", "xa-hoi"],
+            "vhtt",
+        ),
     ] {
         store
             .create_organisation(
                 &NewOrganisation {
                     code: code.into(),
                     name: name.into(),
-                    name_en: name.replace("Phòng Văn hóa - Thông tin", "Culture and Information Office"),
+                    name_en: name.replace(
+                        "Phòng Văn hóa - Thông tin",
+                        "Culture and Information Office",
+                    ),
                     kind: kind.into(),
                     unit_code: "382".into(),
                     supports: supports.into_iter().map(String::from).collect(),
@@ -103,18 +124,32 @@ async fn a_task_is_created_updated_and_guarded_against_stale_edits(store: &Store
     let (viettel, v_csrf) = sign_in(addr, "viettel").await;
     assert_eq!(unread(&viettel, addr).await, 0);
 
-    let (status, task) =
-        post_json(&steering, addr, "/api/v1/tasks", Some(&s_csrf), &fibre_task("VTL")).await;
+    let (status, task) = post_json(
+        &steering,
+        addr,
+        "/api/v1/tasks",
+        Some(&s_csrf),
+        &fibre_task("VTL"),
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED, "{task}");
     assert_eq!(
-        (task["status"].as_str(), task["version"].as_i64(), task["organisation"].as_str()),
+        (
+            task["status"].as_str(),
+            task["version"].as_i64(),
+            task["organisation"].as_str()
+        ),
         (Some("open"), Some(1), Some("VTL"))
     );
     let id = task["id"].as_i64().unwrap();
     let (_, notices) = get_json(&viettel, addr, "/api/v1/notifications").await;
     assert_eq!(notices[0]["kind"], "task.assigned", "{notices}");
     assert_eq!(notices[0]["link"], format!("/tasks/{id}"));
-    assert_eq!(unread(&viettel, addr).await, 1, "the assignee's member is told");
+    assert_eq!(
+        unread(&viettel, addr).await,
+        1,
+        "the assignee's member is told"
+    );
 
     let path = format!("/api/v1/tasks/{id}");
     let (status, updated) = post_json(
@@ -143,9 +178,15 @@ async fn a_task_is_created_updated_and_guarded_against_stale_edits(store: &Store
     )
     .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    assert!(body["error_en"].as_str().unwrap().contains("reload"), "{body}");
+    assert!(
+        body["error_en"].as_str().unwrap().contains("reload"),
+        "{body}"
+    );
     let (_, now) = get_json(&steering, addr, &path).await;
-    assert_eq!((now["status"].as_str(), now["version"].as_i64()), (Some("in_progress"), Some(2)));
+    assert_eq!(
+        (now["status"].as_str(), now["version"].as_i64()),
+        (Some("in_progress"), Some(2))
+    );
 
     let (status, done) = post_json(
         &steering,
@@ -183,31 +224,75 @@ async fn who_may_create_and_update_tasks(store: &Store) {
     let (vinaphone, vn_csrf) = sign_in(addr, "vinaphone").await;
     let (viettel, vt_csrf) = sign_in(addr, "viettel").await;
 
-    let (status, _) =
-        post_json(&officer, addr, "/api/v1/tasks", Some(&o_csrf), &fibre_task("VTL")).await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "an officer does not create tasks");
-    let (status, _) =
-        post_json(&vinaphone, addr, "/api/v1/tasks", Some(&vn_csrf), &fibre_task("VTL")).await;
+    let (status, _) = post_json(
+        &officer,
+        addr,
+        "/api/v1/tasks",
+        Some(&o_csrf),
+        &fibre_task("VTL"),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "an officer does not create tasks"
+    );
+    let (status, _) = post_json(
+        &vinaphone,
+        addr,
+        "/api/v1/tasks",
+        Some(&vn_csrf),
+        &fibre_task("VTL"),
+    )
+    .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "nor does a member");
     let (status, _) = post_json(&steering, addr, "/api/v1/tasks", None, &fibre_task("VTL")).await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "a session without its CSRF token");
-    let (status, _) =
-        post_json(&client(), addr, "/api/v1/tasks", None, &fibre_task("VTL")).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a session without its CSRF token"
+    );
+    let (status, _) = post_json(&client(), addr, "/api/v1/tasks", None, &fibre_task("VTL")).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert!(store.tasks(&Default::default()).await.unwrap().is_empty(), "nothing written");
+    assert!(
+        store.tasks(&Default::default()).await.unwrap().is_empty(),
+        "nothing written"
+    );
 
-    let (status, task) =
-        post_json(&steering, addr, "/api/v1/tasks", Some(&s_csrf), &fibre_task("VTL")).await;
-    assert_eq!(status, StatusCode::CREATED, "the steering committee creates tasks");
+    let (status, task) = post_json(
+        &steering,
+        addr,
+        "/api/v1/tasks",
+        Some(&s_csrf),
+        &fibre_task("VTL"),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "the steering committee creates tasks"
+    );
     let path = format!("/api/v1/tasks/{}", task["id"]);
     let update = json!({"version": 1, "status": "in_progress", "note": "x"});
 
     let (status, _) = post_json(&vinaphone, addr, &path, Some(&vn_csrf), &update).await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "VinaPhone may not update Viettel's task");
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "VinaPhone may not update Viettel's task"
+    );
     let (status, _) = post_json(&officer, addr, &path, Some(&o_csrf), &update).await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "nor the ward's officer: it is Viettel's");
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "nor the ward's officer: it is Viettel's"
+    );
     let (status, _) = post_json(&viettel, addr, &path, None, &update).await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "CSRF is required for updates too");
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "CSRF is required for updates too"
+    );
     let (status, _) = post_json(&viettel, addr, &path, Some(&vt_csrf), &update).await;
     assert_eq!(status, StatusCode::OK, "Viettel updates its own task");
 
@@ -219,11 +304,19 @@ async fn who_may_create_and_update_tasks(store: &Store) {
         post_json(&steering, addr, "/api/v1/tasks", Some(&s_csrf), &for_ward).await;
     assert_eq!(status, StatusCode::CREATED, "{task}");
     assert_eq!(task["assignee_unit"], "14833");
-    assert_eq!(unread(&officer, addr).await, officer_before + 1, "the ward's officer is told");
+    assert_eq!(
+        unread(&officer, addr).await,
+        officer_before + 1,
+        "the ward's officer is told"
+    );
     let path = format!("/api/v1/tasks/{}", task["id"]);
     let (other, other_csrf) = sign_in(addr, "quangtien").await;
     let (status, _) = post_json(&other, addr, &path, Some(&other_csrf), &update).await;
-    assert_eq!(status, StatusCode::NOT_FOUND, "another ward's officer does not even see it");
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "another ward's officer does not even see it"
+    );
     let (status, _) = post_json(&officer, addr, &path, Some(&o_csrf), &update).await;
     assert_eq!(status, StatusCode::OK);
 }
@@ -232,8 +325,12 @@ async fn bac_son_gets_a_proposal_for_each_unmet_indicator(store: &Store) {
     let addr = start(store).await;
     organisations(store).await;
     let (steering, csrf) = sign_in_page(addr, "samson", "/units/14833?as_of=2022-10-31").await;
-    let (_, indicators) =
-        get_json(&steering, addr, "/api/v1/units/14833/indicators?as_of=2022-10-31").await;
+    let (_, indicators) = get_json(
+        &steering,
+        addr,
+        "/api/v1/units/14833/indicators?as_of=2022-10-31",
+    )
+    .await;
     let indicators = indicators["indicators"].as_array().unwrap().clone();
     let unmet: Vec<&Value> = indicators
         .iter()
@@ -264,7 +361,10 @@ async fn bac_son_gets_a_proposal_for_each_unmet_indicator(store: &Store) {
         .map(|i| i["code"].as_str().unwrap().to_string())
         .collect();
     expected.sort();
-    assert_eq!(proposed, expected, "one proposal per indicator not achieved or in progress");
+    assert_eq!(
+        proposed, expected,
+        "one proposal per indicator not achieved or in progress"
+    );
 
     // Infrastructure goes to the first telecom operator; a group nobody supports to the ward.
     for i in &unmet {
@@ -280,14 +380,20 @@ async fn bac_son_gets_a_proposal_for_each_unmet_indicator(store: &Store) {
         }
         let deadline: Date = i["deadline"].as_str().unwrap().parse().unwrap();
         let as_of: Date = "2022-10-31".parse().unwrap();
-        let due = if deadline > as_of { deadline } else { as_of.add_days(30) };
+        let due = if deadline > as_of {
+            deadline
+        } else {
+            as_of.add_days(30)
+        };
         assert!(who.ends_with(&due.dmy()), "{code}: {who} due {}", due.dmy());
     }
 
     // One click creates the task; its indicator is then offered no other.
     let first = unmet[0]["code"].as_str().unwrap();
     let r = steering
-        .post(format!("http://{addr}/units/14833/indicators/{first}/propose-task"))
+        .post(format!(
+            "http://{addr}/units/14833/indicators/{first}/propose-task"
+        ))
         .form(&[("csrf", csrf.as_str()), ("as_of", "2022-10-31")])
         .send()
         .await
@@ -295,15 +401,27 @@ async fn bac_son_gets_a_proposal_for_each_unmet_indicator(store: &Store) {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let tasks = store.tasks(&Default::default()).await.unwrap();
     assert_eq!(tasks.len(), 1);
-    assert!(tasks[0].title.starts_with("Hỗ trợ Phường Bắc Sơn hoàn thành chỉ tiêu"), "{}", tasks[0].title);
+    assert!(
+        tasks[0]
+            .title
+            .starts_with("Hỗ trợ Phường Bắc Sơn hoàn thành chỉ tiêu"),
+        "{}",
+        tasks[0].title
+    );
     assert_eq!(tasks[0].indicators, vec![first.to_string()]);
     let again = steering
-        .post(format!("http://{addr}/units/14833/indicators/{first}/propose-task"))
+        .post(format!(
+            "http://{addr}/units/14833/indicators/{first}/propose-task"
+        ))
         .form(&[("csrf", csrf.as_str()), ("as_of", "2022-10-31")])
         .send()
         .await
         .unwrap();
-    assert_eq!(again.status(), StatusCode::CONFLICT, "an open task already serves it");
+    assert_eq!(
+        again.status(),
+        StatusCode::CONFLICT,
+        "an open task already serves it"
+    );
     let html = steering
         .get(format!("http://{addr}/units/14833?as_of=2022-10-31"))
         .send()
@@ -314,7 +432,11 @@ async fn bac_son_gets_a_proposal_for_each_unmet_indicator(store: &Store) {
         .unwrap();
     let doc = Html::parse_document(&html);
     assert!(select(&doc, &format!("li#tasks-{first} form.propose")).is_empty());
-    assert_eq!(select(&doc, &format!("li#tasks-{first} ul li")).len(), 1, "the task is listed");
+    assert_eq!(
+        select(&doc, &format!("li#tasks-{first} ul li")).len(),
+        1,
+        "the task is listed"
+    );
 
     // The officer sees the tasks but no proposal buttons.
     let (officer, _) = sign_in_page(addr, "bacson", "/units/14833?as_of=2022-10-31").await;
@@ -357,10 +479,25 @@ async fn decisions_on_submissions_notify_the_officer(store: &Store) {
     assert_eq!(unread(&officer, addr).await, before + 1);
     let (_, notices) = get_json(&officer, addr, "/api/v1/notifications?lang=en").await;
     assert_eq!(notices[0]["kind"], "submission.returned");
-    assert!(notices[0]["title"].as_str().unwrap().contains("returned"), "{notices}");
-    assert!(notices[0]["body"].as_str().unwrap().contains("CQ-05: Thiếu quyết định"));
+    assert!(
+        notices[0]["title"].as_str().unwrap().contains("returned"),
+        "{notices}"
+    );
+    assert!(
+        notices[0]["body"]
+            .as_str()
+            .unwrap()
+            .contains("CQ-05: Thiếu quyết định")
+    );
 
-    post_json(&officer, addr, "/api/v1/units/14833/submissions/2022/submit", Some(&o_csrf), &json!({})).await;
+    post_json(
+        &officer,
+        addr,
+        "/api/v1/units/14833/submissions/2022/submit",
+        Some(&o_csrf),
+        &json!({}),
+    )
+    .await;
     let (status, _) = post_json(
         &steering,
         addr,
@@ -387,9 +524,23 @@ async fn decisions_on_submissions_notify_the_officer(store: &Store) {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(r["marked"], 1);
     assert_eq!(r["unread"].as_i64().unwrap() as usize, before + 1);
-    let (_, r) = post_json(&steering, addr, "/api/v1/notifications/read", Some(&s_csrf), &json!({"ids": [id]})).await;
+    let (_, r) = post_json(
+        &steering,
+        addr,
+        "/api/v1/notifications/read",
+        Some(&s_csrf),
+        &json!({"ids": [id]}),
+    )
+    .await;
     assert_eq!(r["marked"], 0, "another user's notice is not touched");
-    let (_, r) = post_json(&officer, addr, "/api/v1/notifications/read", Some(&o_csrf), &json!({})).await;
+    let (_, r) = post_json(
+        &officer,
+        addr,
+        "/api/v1/notifications/read",
+        Some(&o_csrf),
+        &json!({}),
+    )
+    .await;
     assert_eq!(r["unread"], 0);
 }
 
@@ -398,8 +549,14 @@ async fn overdue_tasks_are_flagged_and_noticed_once(store: &Store) {
     organisations(store).await;
     let (steering, s_csrf) = sign_in(addr, "samson").await;
     let (vinaphone, _) = sign_in(addr, "vinaphone").await;
-    let (status, task) =
-        post_json(&steering, addr, "/api/v1/tasks", Some(&s_csrf), &fibre_task("VNPT")).await;
+    let (status, task) = post_json(
+        &steering,
+        addr,
+        "/api/v1/tasks",
+        Some(&s_csrf),
+        &fibre_task("VNPT"),
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(task["overdue"], true, "due on 30/11/2022, long past");
     let mut later = fibre_task("VNPT");
@@ -409,7 +566,11 @@ async fn overdue_tasks_are_flagged_and_noticed_once(store: &Store) {
     // The server swept on startup, before these tasks existed; sweep again as the hour does.
     let today = tiendo_web::today();
     assert_eq!(store.sweep_overdue_tasks(today).await.unwrap(), 1);
-    assert_eq!(store.sweep_overdue_tasks(today).await.unwrap(), 0, "once per task");
+    assert_eq!(
+        store.sweep_overdue_tasks(today).await.unwrap(),
+        0,
+        "once per task"
+    );
     let (_, notices) = get_json(&vinaphone, addr, "/api/v1/notifications").await;
     let overdue: Vec<&Value> = notices
         .as_array()
@@ -433,7 +594,11 @@ async fn overdue_tasks_are_flagged_and_noticed_once(store: &Store) {
         .await
         .unwrap();
     let doc = Html::parse_document(&html);
-    assert_eq!(select(&doc, "table.tasks tr.overdue").len(), 1, "flagged in the list");
+    assert_eq!(
+        select(&doc, "table.tasks tr.overdue").len(),
+        1,
+        "flagged in the list"
+    );
     assert_eq!(select(&doc, "table.tasks tbody tr").len(), 2);
 }
 
@@ -470,7 +635,11 @@ async fn the_pages_show_tasks_organisations_and_notices(store: &Store) {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let r = steering
         .post(format!("http://{addr}/organisations/MOBI/members"))
-        .form(&[("csrf", csrf.as_str()), ("username", "vhtt"), ("action", "add")])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", "vhtt"),
+            ("action", "add"),
+        ])
         .send()
         .await
         .unwrap();
@@ -479,13 +648,25 @@ async fn the_pages_show_tasks_organisations_and_notices(store: &Store) {
     assert_eq!(mobi.members, vec!["vhtt".to_string()]);
     assert_eq!(mobi.supports, vec!["ha-tang".to_string()]);
     let vhtt_user = store.credentials("vhtt").await.unwrap().unwrap().0;
-    assert_eq!(store.member_organisations(vhtt_user.id).await.unwrap().len(), 2);
+    assert_eq!(
+        store
+            .member_organisations(vhtt_user.id)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
 
     // A member may read the page but not manage it; the form refuses without CSRF.
     let (vhtt, vhtt_csrf) = sign_in_page(addr, "vhtt", "/units/382/organisations").await;
     let r = vhtt
         .post(format!("http://{addr}/units/382/organisations"))
-        .form(&[("csrf", vhtt_csrf.as_str()), ("code", "X"), ("name", "X"), ("kind", "other")])
+        .form(&[
+            ("csrf", vhtt_csrf.as_str()),
+            ("code", "X"),
+            ("name", "X"),
+            ("kind", "other"),
+        ])
         .send()
         .await
         .unwrap();
@@ -500,11 +681,19 @@ async fn the_pages_show_tasks_organisations_and_notices(store: &Store) {
     assert!(store.organisation("X").await.is_err() && store.organisation("Y").await.is_err());
 
     // A task through the form, prefilled from the ward and indicator.
-    let (status, html) = page(&steering, "/tasks/new?unit=14833&indicator=HT-03&as_of=2022-10-31").await;
+    let (status, html) = page(
+        &steering,
+        "/tasks/new?unit=14833&indicator=HT-03&as_of=2022-10-31",
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     let title = common::select_attr(&html, "input[name=title]", "value").unwrap();
-    assert!(title.starts_with("Hỗ trợ Phường Bắc Sơn hoàn thành chỉ tiêu HT-03"), "{title}");
-    let org = common::select_attr(&html, "select[name=organisation] option[selected]", "value").unwrap();
+    assert!(
+        title.starts_with("Hỗ trợ Phường Bắc Sơn hoàn thành chỉ tiêu HT-03"),
+        "{title}"
+    );
+    let org =
+        common::select_attr(&html, "select[name=organisation] option[selected]", "value").unwrap();
     assert_eq!(org, "VNPT");
     let r = steering
         .post(format!("http://{addr}/tasks"))
@@ -532,25 +721,42 @@ async fn the_pages_show_tasks_organisations_and_notices(store: &Store) {
     // The member updates it through the form; "my tasks" lists it; the badge counts.
     let (vn, vn_csrf) = sign_in_page(addr, "vinaphone", &location).await;
     let (_, mine) = page(&vn, "/my/tasks").await;
-    assert_eq!(select(&Html::parse_document(&mine), "table.tasks tbody tr").len(), 1);
+    assert_eq!(
+        select(&Html::parse_document(&mine), "table.tasks tbody tr").len(),
+        1
+    );
     let (_, badge) = page(&vn, "/notifications/badge.svg").await;
     assert!(badge.contains(">1<"), "{badge}");
     let (_, notices) = page(&vn, "/notifications?lang=en").await;
     assert!(notices.contains("New task"), "{notices}");
     let r = vn
         .post(format!("http://{addr}{location}"))
-        .form(&[("csrf", vn_csrf.as_str()), ("version", "1"), ("status", "in_progress"), ("note", "Đang thi công")])
+        .form(&[
+            ("csrf", vn_csrf.as_str()),
+            ("version", "1"),
+            ("status", "in_progress"),
+            ("note", "Đang thi công"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let r = vn
         .post(format!("http://{addr}{location}"))
-        .form(&[("csrf", vn_csrf.as_str()), ("version", "1"), ("status", "done"), ("note", "")])
+        .form(&[
+            ("csrf", vn_csrf.as_str()),
+            ("version", "1"),
+            ("status", "done"),
+            ("note", ""),
+        ])
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::CONFLICT, "the form carries the version it read");
+    assert_eq!(
+        r.status(),
+        StatusCode::CONFLICT,
+        "the form carries the version it read"
+    );
     let r = vn
         .post(format!("http://{addr}/notifications/read"))
         .form(&[("csrf", vn_csrf.as_str())])

@@ -27,8 +27,23 @@ pub(super) fn routes() -> Router<AppState> {
 /// The tasks part of the OpenAPI document, merged into the whole.
 #[derive(OpenApi)]
 #[openapi(
-    paths(list_tasks, create_task, show_task, update_task, list_notifications, read_notifications),
-    components(schemas(TaskInfo, TaskNoteInfo, TaskInput, TaskUpdate, NoticeInfo, NoticesRead, ReadInput))
+    paths(
+        list_tasks,
+        create_task,
+        show_task,
+        update_task,
+        list_notifications,
+        read_notifications
+    ),
+    components(schemas(
+        TaskInfo,
+        TaskNoteInfo,
+        TaskInput,
+        TaskUpdate,
+        NoticeInfo,
+        NoticesRead,
+        ReadInput
+    ))
 )]
 pub struct TasksApi;
 
@@ -207,13 +222,25 @@ pub(crate) async fn update(
     }
     let status: TaskStatus = input.status.trim().parse().map_err(|_| {
         AppError::bad_request(
-            format!("không có trạng thái «{}»: open, in_progress, done, cancelled", input.status),
-            format!("unknown status «{}»: open, in_progress, done, cancelled", input.status),
+            format!(
+                "không có trạng thái «{}»: open, in_progress, done, cancelled",
+                input.status
+            ),
+            format!(
+                "unknown status «{}»: open, in_progress, done, cancelled",
+                input.status
+            ),
         )
     })?;
     Ok(state
         .store
-        .update_task(id, input.version, status, &super::nfc(&input.note), &viewer.actor())
+        .update_task(
+            id,
+            input.version,
+            status,
+            &super::nfc(&input.note),
+            &viewer.actor(),
+        )
         .await?)
 }
 
@@ -233,7 +260,12 @@ pub(crate) struct TaskQuery {
 
 impl TaskQuery {
     pub(crate) fn filter(&self) -> Result<TaskFilter, AppError> {
-        let some = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+        let some = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
         Ok(TaskFilter {
             status: match some(&self.status) {
                 Some(s) => Some(s.parse().map_err(|_| {
@@ -284,7 +316,9 @@ pub(crate) async fn list_tasks(
 ) -> Result<Json<Vec<TaskInfo>>, ApiError> {
     let tasks = visible_tasks(&state, &viewer, &q.filter()?).await?;
     let day = today();
-    Ok(Json(tasks.into_iter().map(|t| TaskInfo::new(t, day)).collect()))
+    Ok(Json(
+        tasks.into_iter().map(|t| TaskInfo::new(t, day)).collect(),
+    ))
 }
 
 /// Creates a support task; the assignee is told. Needs the steering committee over every unit

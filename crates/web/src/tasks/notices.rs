@@ -92,7 +92,10 @@ async fn mark_read(
         let Some(user) = &viewer.user else {
             return Err(AppError::SignInRequired);
         };
-        let token = fields.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str());
+        let token = fields
+            .iter()
+            .find(|(k, _)| k == "csrf")
+            .map(|(_, v)| v.as_str());
         viewer.check_csrf(&headers, token)?;
         let ids: Vec<i64> = fields
             .iter()
@@ -117,7 +120,11 @@ async fn badge(State(state): State<AppState>, viewer: Viewer) -> Result<Response
     let svg = if unread == 0 {
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>"#.to_string()
     } else {
-        let text = if unread > 99 { "99+".to_string() } else { unread.to_string() };
+        let text = if unread > 99 {
+            "99+".to_string()
+        } else {
+            unread.to_string()
+        };
         let width = 10 + 8 * text.len();
         format!(
             r##"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="18" viewBox="0 0 {width} 18"><rect width="{width}" height="18" rx="9" fill="#b3261e"/><text x="{}" y="13" font-family="sans-serif" font-size="12" font-weight="bold" fill="#fff" text-anchor="middle">{text}</text></svg>"##,

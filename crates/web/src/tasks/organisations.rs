@@ -150,7 +150,10 @@ async fn create(
         viewer.check_csrf(&headers, Some(field(&fields, "csrf")))?;
         state.authorize(&viewer, Action::Coordinate, &code).await?;
         let org = new_org(&fields, field(&fields, "code"), &code);
-        state.store.create_organisation(&org, &viewer.actor()).await?;
+        state
+            .store
+            .create_organisation(&org, &viewer.actor())
+            .await?;
         Ok(back(&code, lang))
     };
     run.await.map_err(|e| PageError(e, lang))
@@ -163,7 +166,9 @@ async fn authorize_org(
     org: &str,
 ) -> Result<tiendo_storage::Organisation, AppError> {
     let o = state.store.organisation(org).await?;
-    state.authorize(viewer, Action::Coordinate, &o.unit_code).await?;
+    state
+        .authorize(viewer, Action::Coordinate, &o.unit_code)
+        .await?;
     Ok(o)
 }
 

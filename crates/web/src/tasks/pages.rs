@@ -300,7 +300,11 @@ async fn new_page(
             csrf: viewer.csrf.clone().unwrap_or_default(),
             title,
             description: String::new(),
-            assignee_unit: if organisation.is_empty() { unit.clone() } else { String::new() },
+            assignee_unit: if organisation.is_empty() {
+                unit.clone()
+            } else {
+                String::new()
+            },
             units: unit,
             indicators: q.indicator.clone().unwrap_or_default(),
             organisation,
@@ -411,7 +415,12 @@ async fn task_page(
             units: task
                 .units
                 .iter()
-                .map(|u| (with_lang(&format!("/units/{}", u.code), lang), u.name.clone()))
+                .map(|u| {
+                    (
+                        with_lang(&format!("/units/{}", u.code), lang),
+                        u.name.clone(),
+                    )
+                })
                 .collect(),
             indicators: task
                 .indicators
@@ -538,7 +547,15 @@ pub(crate) async fn unit_tasks(
             .collect();
         let has_open = serving.iter().any(|t| t.status.is_active());
         let proposal = if can_coordinate {
-            propose(&unit.name, &r.indicator, r.status, has_open, &supporters, as_of).map(|p| {
+            propose(
+                &unit.name,
+                &r.indicator,
+                r.status,
+                has_open,
+                &supporters,
+                as_of,
+            )
+            .map(|p| {
                 let assignee = match p.assignee {
                     ProposedAssignee::Organisation(id) => organisations
                         .iter()
@@ -547,7 +564,11 @@ pub(crate) async fn unit_tasks(
                         .unwrap_or_default(),
                     ProposedAssignee::Unit => unit.name.clone(),
                 };
-                (lang.pick(&p.title, &p.title_en).to_string(), assignee, p.due_on.dmy())
+                (
+                    lang.pick(&p.title, &p.title_en).to_string(),
+                    assignee,
+                    p.due_on.dmy(),
+                )
             })
         } else {
             None
@@ -557,7 +578,9 @@ pub(crate) async fn unit_tasks(
         }
         indicators.push(IndicatorTasks {
             code: code.clone(),
-            name: lang.pick(&r.indicator.name, &r.indicator.name_en).to_string(),
+            name: lang
+                .pick(&r.indicator.name, &r.indicator.name_en)
+                .to_string(),
             tasks: serving.iter().map(|t| TaskRow::new(t, lang, day)).collect(),
             proposal,
         });
@@ -608,15 +631,27 @@ async fn propose_submit(
             .iter()
             .any(|t| t.status.is_active());
         let orgs = state.store.organisations_serving(Some(&code)).await?;
-        let Some(p) = propose(&access.unit.name, &row.indicator, row.status, open, &supporters(&orgs), as_of)
-        else {
+        let Some(p) = propose(
+            &access.unit.name,
+            &row.indicator,
+            row.status,
+            open,
+            &supporters(&orgs),
+            as_of,
+        ) else {
             return Err(AppError::Conflict {
-                vi: format!("chỉ tiêu {indicator} đã đạt hoặc đã có nhiệm vụ đang mở; không cần đề xuất thêm"),
-                en: format!("indicator {indicator} is achieved or already has an open task; nothing to propose"),
+                vi: format!(
+                    "chỉ tiêu {indicator} đã đạt hoặc đã có nhiệm vụ đang mở; không cần đề xuất thêm"
+                ),
+                en: format!(
+                    "indicator {indicator} is achieved or already has an open task; nothing to propose"
+                ),
             });
         };
         let organisation = match p.assignee {
-            ProposedAssignee::Organisation(id) => orgs.iter().find(|o| o.id == id).map(|o| o.code.clone()),
+            ProposedAssignee::Organisation(id) => {
+                orgs.iter().find(|o| o.id == id).map(|o| o.code.clone())
+            }
             ProposedAssignee::Unit => None,
         };
         let input = TaskInput {
