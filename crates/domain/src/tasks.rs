@@ -123,7 +123,7 @@ pub fn propose(
     }
     let supporter = organisations
         .iter()
-        .find(|o| o.supports.iter().any(|g| *g == indicator.group));
+        .find(|o| o.supports.contains(&indicator.group));
     let due_on = if indicator.deadline > as_of {
         indicator.deadline
     } else {
