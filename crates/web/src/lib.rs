@@ -30,6 +30,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 pub use api::openapi_json;
+pub use tasks::{Mailer, send_pending_emails, spawn_mailer};
 
 /// Appended to asset URLs so a new release is never served a stale stylesheet.
 pub const ASSET_VERSION: &str = env!("CARGO_PKG_VERSION");

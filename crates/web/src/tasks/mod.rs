@@ -17,7 +17,7 @@ use crate::auth::Viewer;
 use crate::{AppError, AppState};
 
 pub use api::TasksApi;
-pub use background::spawn_background;
+pub use background::{Mailer, send_pending_emails, spawn_background, spawn_mailer};
 pub(crate) use pages::{UnitTasks, unit_tasks};
 
 pub(crate) fn routes() -> Router<AppState> {
