@@ -19,6 +19,7 @@ storage_tests!(
     decisions_on_submissions_notify_the_officer,
     overdue_tasks_are_flagged_and_noticed_once,
     the_pages_show_tasks_organisations_and_notices,
+    notices_are_emailed_through_smtp,
 );
 
 /// The city's telecom operators (infrastructure) and its culture department (awareness), with
@@ -768,4 +769,124 @@ async fn the_pages_show_tasks_organisations_and_notices(store: &Store) {
     assert!(!badge.contains("<text"), "{badge}");
     let (_, mine) = page(&client(), "/my/tasks").await;
     assert!(!mine.contains("table"), "not signed in");
+}
+
+/// A one-connection SMTP sink on 127.0.0.1:0: answers a real SMTP conversation and hands
+/// back every message's data.
+async fn smtp_sink() -> (SocketAddr, tokio::sync::mpsc::UnboundedReceiver<String>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        loop {
+            let Ok((socket, _)) = listener.accept().await else {
+                return;
+            };
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                write.write_all(b"220 sink ESMTP\r\n").await.unwrap();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let verb = line.to_ascii_uppercase();
+                    if verb.starts_with("DATA") {
+                        write.write_all(b"354 go ahead\r\n").await.unwrap();
+                        let mut data = String::new();
+                        while let Ok(Some(l)) = lines.next_line().await {
+                            if l == "." {
+                                break;
+                            }
+                            data.push_str(&l);
+                            data.push('\n');
+                        }
+                        tx.send(data).unwrap();
+                        write.write_all(b"250 queued\r\n").await.unwrap();
+                    } else if verb.starts_with("QUIT") {
+                        write.write_all(b"221 bye\r\n").await.unwrap();
+                        return;
+                    } else {
+                        write.write_all(b"250 ok\r\n").await.unwrap();
+                    }
+                }
+            });
+        }
+    });
+    (addr, rx)
+}
+
+async fn notices_are_emailed_through_smtp(store: &Store) {
+    let addr = start(store).await;
+    organisations(store).await;
+    let (viettel, csrf) = sign_in_page(addr, "viettel", "/account").await;
+    let r = viettel
+        .post(format!("http://{addr}/account/email"))
+        .form(&[("csrf", csrf.as_str()), ("email", "viettel@example.vn")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let user = store.credentials("viettel").await.unwrap().unwrap().0;
+    assert_eq!(
+        store.user_email(user.id).await.unwrap().as_deref(),
+        Some("viettel@example.vn")
+    );
+    store
+        .set_user_lang(user.id, tiendo_domain::Lang::En)
+        .await
+        .unwrap();
+    let r = viettel
+        .post(format!("http://{addr}/account/email"))
+        .form(&[("csrf", csrf.as_str()), ("email", "not an address")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+
+    let (steering, s_csrf) = sign_in(addr, "samson").await;
+    let mut task = fibre_task("VTL");
+    task["title"] = json!("Fibre for Bac Son");
+    let (status, _) = post_json(&steering, addr, "/api/v1/tasks", Some(&s_csrf), &task).await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    // A server that is down: nothing is marked sent, so the notice waits for the next round.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let down = tiendo_web::Mailer::new(
+        &format!("smtp://tiendo:s3cret@{closed}"),
+        "tiendo <tiendo@example.vn>",
+    )
+    .unwrap();
+    let err = tiendo_web::send_pending_emails(store, &down)
+        .await
+        .unwrap_err();
+    assert!(!err.contains("s3cret"), "{err}");
+    assert_eq!(store.pending_emails(10).await.unwrap().len(), 1);
+
+    let (smtp, mut received) = smtp_sink().await;
+    let mailer =
+        tiendo_web::Mailer::new(&format!("smtp://{smtp}"), "tiendo <tiendo@example.vn>").unwrap();
+    assert_eq!(
+        tiendo_web::send_pending_emails(store, &mailer)
+            .await
+            .unwrap(),
+        1
+    );
+    let message = received.recv().await.unwrap();
+    assert!(
+        message.contains("Subject: New task: Fibre for Bac Son"),
+        "{message}"
+    );
+    assert!(message.contains("viettel@example.vn"), "{message}");
+    assert!(message.contains("/tasks/"), "the link: {message}");
+    assert_eq!(
+        tiendo_web::send_pending_emails(store, &mailer)
+            .await
+            .unwrap(),
+        0,
+        "sent once"
+    );
+    assert!(store.pending_emails(10).await.unwrap().is_empty());
 }

@@ -82,9 +82,7 @@ impl Mailer {
         }
         let transport = builder.build();
         let from = from.trim().parse().map_err(|_| {
-            format!(
-                "«{from}» không phải địa chỉ người gửi\n«{from}» is not a sender address"
-            )
+            format!("«{from}» không phải địa chỉ người gửi\n«{from}» is not a sender address")
         })?;
         Ok(Mailer {
             transport,
@@ -114,17 +112,17 @@ fn redact(url: &str) -> String {
 /// the first failure (the rest wait for the next round). Returns how many were sent.
 pub async fn send_pending_emails(store: &Store, mailer: &Mailer) -> Result<usize, String> {
     use lettre::AsyncTransport;
-    let pending = store
-        .pending_emails(100)
-        .await
-        .map_err(|e| e.to_string())?;
+    let pending = store.pending_emails(100).await.map_err(|e| e.to_string())?;
     let mut sent = 0;
     for p in pending {
         let to = match p.email.parse() {
             Ok(to) => to,
             Err(_) => {
                 // An address that cannot be written to is not retried for ever.
-                tracing::warn!(notice = p.id, "notice not e-mailed: the address is not valid");
+                tracing::warn!(
+                    notice = p.id,
+                    "notice not e-mailed: the address is not valid"
+                );
                 store.mark_emailed(p.id).await.map_err(|e| e.to_string())?;
                 continue;
             }

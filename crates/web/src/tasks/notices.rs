@@ -19,6 +19,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/notifications", get(page))
         .route("/notifications/read", post(mark_read))
         .route("/notifications/badge.svg", get(badge))
+        .route("/account/email", post(set_email))
 }
 
 struct NoticeView {
@@ -139,4 +140,37 @@ async fn badge(State(state): State<AppState>, viewer: Viewer) -> Result<Response
         svg,
     )
         .into_response())
+}
+
+/// Sets (or clears) the address the signed-in user's notices are e-mailed to.
+async fn set_email(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Query(q): Query<LangQuery>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang(q.lang.as_deref());
+    let run = async {
+        let Some(user) = &viewer.user else {
+            return Err(AppError::SignInRequired);
+        };
+        let field = |k: &str| {
+            fields
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.as_str())
+        };
+        viewer.check_csrf(&headers, field("csrf"))?;
+        let email = super::nfc(field("email").unwrap_or(""));
+        state
+            .store
+            .set_user_email(user.id, Some(&email), &viewer.actor())
+            .await?;
+        Ok(match lang {
+            Lang::En => Redirect::to("/account?lang=en").into_response(),
+            Lang::Vi => Redirect::to("/account").into_response(),
+        })
+    };
+    run.await.map_err(|e| PageError(e, lang))
 }
