@@ -719,6 +719,23 @@ async fn the_pages_show_tasks_organisations_and_notices(store: &Store) {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("31/01/2099") && html.contains("VinaPhone"));
 
+    // The indicator's page lists the task with the figure on its creation date and the latest.
+    let (status, html) = page(&steering, "/units/14833/indicators/HT-03?as_of=2022-10-31").await;
+    assert_eq!(status, StatusCode::OK);
+    let doc = Html::parse_document(&html);
+    let rows = select(&doc, "section.indicator-tasks tbody tr");
+    assert_eq!(rows.len(), 1, "{html}");
+    let then = common::text_in(&rows[0], "td.then");
+    assert!(
+        then.contains("2022"),
+        "a figure dated before 31/10/2022: {then}"
+    );
+    assert_eq!(
+        then,
+        common::text_in(&rows[0], "td.now"),
+        "nothing entered since"
+    );
+
     // The member updates it through the form; "my tasks" lists it; the badge counts.
     let (vn, vn_csrf) = sign_in_page(addr, "vinaphone", &location).await;
     let (_, mine) = page(&vn, "/my/tasks").await;

@@ -18,7 +18,7 @@ use crate::{AppError, AppState};
 
 pub use api::TasksApi;
 pub use background::{Mailer, send_pending_emails, spawn_background, spawn_mailer};
-pub(crate) use pages::{UnitTasks, unit_tasks};
+pub(crate) use pages::{IndicatorTaskBlock, UnitTasks, indicator_tasks, unit_tasks};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()

@@ -671,3 +671,76 @@ async fn propose_submit(
     };
     run.await.map_err(|e| PageError(e, lang))
 }
+
+/// One task on a ward's indicator page, with the figure known when it was created and the
+/// latest one: did the indicator move since?
+pub(crate) struct IndicatorTask {
+    pub row: TaskRow,
+    pub created_on: String,
+    pub figure_then: String,
+    pub figure_now: String,
+}
+
+/// The indicator page's block: the tasks serving this indicator of this ward.
+pub(crate) struct IndicatorTaskBlock {
+    pub tasks: Vec<IndicatorTask>,
+    pub new_href: Option<String>,
+}
+
+/// Reads the tasks serving `indicator` of the ward `unit_code` (three statements) and sets
+/// each beside the figures in `figures` (the ward's, any order) on its creation date and on
+/// `as_of`.
+pub(crate) async fn indicator_tasks(
+    state: &AppState,
+    unit_code: &str,
+    indicator: &tiendo_domain::Indicator,
+    figures: &[tiendo_domain::Observation],
+    can_coordinate: bool,
+    as_of: Date,
+    lang: Lang,
+) -> Result<IndicatorTaskBlock, AppError> {
+    let tasks = state
+        .store
+        .tasks(&TaskFilter {
+            unit: Some(unit_code.to_string()),
+            indicator: Some(indicator.code.clone()),
+            ..TaskFilter::default()
+        })
+        .await?;
+    let on = |day: Date| {
+        figures
+            .iter()
+            .filter(|o| o.observed_on <= day)
+            .max_by_key(|o| o.observed_on)
+            .map(|o| {
+                format!(
+                    "{} ({})",
+                    o.figure
+                        .describe(indicator.measure, indicator.count_unit_in(lang), lang),
+                    o.observed_on.dmy()
+                )
+            })
+            .unwrap_or_else(|| "—".to_string())
+    };
+    let day = today();
+    Ok(IndicatorTaskBlock {
+        tasks: tasks
+            .iter()
+            .map(|t| IndicatorTask {
+                row: TaskRow::new(t, lang, day),
+                created_on: t.created_on.dmy(),
+                figure_then: on(t.created_on),
+                figure_now: on(as_of),
+            })
+            .collect(),
+        new_href: can_coordinate.then(|| {
+            with_lang(
+                &format!(
+                    "/tasks/new?unit={unit_code}&indicator={}&as_of={as_of}",
+                    indicator.code
+                ),
+                lang,
+            )
+        }),
+    })
+}
