@@ -385,6 +385,16 @@ impl Store {
                 "a task needs an assignee: an organisation or a unit",
             ));
         }
+        if let Some(c) = new.conclusion_id {
+            let found = sql!(tx.conn(), fetch_optional_scalar i64,
+                "SELECT id FROM conclusions WHERE id = $1", c)?;
+            if found.is_none() {
+                return Err(StorageError::not_found(
+                    format!("không có kết luận số {c}"),
+                    format!("no meeting conclusion has the number {c}"),
+                ));
+            }
+        }
         let now = utc_in(0);
         let id = sql!(tx.conn(), fetch_one_scalar i64,
             "INSERT INTO tasks (framework_id, title, description, assignee_organisation_id, assignee_unit_id,
