@@ -162,3 +162,118 @@ pub fn propose(
         due_on,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Measure, Target, UnitKind};
+
+    fn indicator(group: &str, deadline: &str) -> Indicator {
+        Indicator {
+            code: "HT-03".into(),
+            group: group.into(),
+            name: "Tỷ lệ hộ gia đình có cáp quang".into(),
+            name_en: "Households with fibre".into(),
+            measure: Measure::YesNo,
+            target: Target::Answer(true),
+            deadline: deadline.parse().unwrap(),
+            applies_to: vec![UnitKind::Phuong],
+            mandatory: true,
+            points: None,
+            evidence: vec![],
+            evidence_en: vec![],
+            count_unit: None,
+            count_unit_en: None,
+        }
+    }
+
+    fn supporter(id: i64, groups: &[&str]) -> Supporter {
+        Supporter {
+            id,
+            name: format!("Tổ chức {id}"),
+            name_en: format!("Organisation {id}"),
+            supports: groups.iter().map(|g| g.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn proposals_go_to_the_first_supporter_of_the_group_else_the_unit() {
+        let as_of: Date = "2022-10-31".parse().unwrap();
+        let orgs = [
+            supporter(1, &["nhan-thuc"]),
+            supporter(2, &["ha-tang"]),
+            supporter(3, &["ha-tang"]),
+        ];
+        let p = propose(
+            "Phường Bắc Sơn",
+            &indicator("ha-tang", "2022-12-31"),
+            Status::NotAchieved,
+            false,
+            &orgs,
+            as_of,
+        )
+        .unwrap();
+        assert_eq!(p.assignee, ProposedAssignee::Organisation(2));
+        assert_eq!(
+            p.due_on.to_string(),
+            "2022-12-31",
+            "the deadline is still ahead"
+        );
+        assert_eq!(
+            p.title,
+            "Hỗ trợ Phường Bắc Sơn hoàn thành chỉ tiêu HT-03 Tỷ lệ hộ gia đình có cáp quang"
+        );
+        let p = propose(
+            "Phường Bắc Sơn",
+            &indicator("kinh-te", "2022-06-30"),
+            Status::InProgress,
+            false,
+            &orgs,
+            as_of,
+        )
+        .unwrap();
+        assert_eq!(p.assignee, ProposedAssignee::Unit);
+        assert_eq!(
+            p.due_on.to_string(),
+            "2022-11-30",
+            "30 days after a passed deadline"
+        );
+        for status in [Status::Achieved, Status::NoData, Status::NotApplicable] {
+            assert!(
+                propose(
+                    "P",
+                    &indicator("ha-tang", "2022-12-31"),
+                    status,
+                    false,
+                    &orgs,
+                    as_of
+                )
+                .is_none()
+            );
+        }
+        assert!(
+            propose(
+                "P",
+                &indicator("ha-tang", "2022-12-31"),
+                Status::NotAchieved,
+                true,
+                &orgs,
+                as_of
+            )
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn overdue_means_still_to_do_and_past_due() {
+        let due: Date = "2022-11-30".parse().unwrap();
+        assert!(!is_overdue(TaskStatus::Open, due, due));
+        assert!(is_overdue(TaskStatus::InProgress, due, due.next_day()));
+        assert!(!is_overdue(TaskStatus::Done, due, due.next_day()));
+        assert!(!is_overdue(TaskStatus::Cancelled, due, due.next_day()));
+        for s in TaskStatus::ALL {
+            assert_eq!(s.code().parse::<TaskStatus>(), Ok(s));
+        }
+        assert!("late".parse::<TaskStatus>().is_err());
+    }
+}

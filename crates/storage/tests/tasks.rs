@@ -283,7 +283,10 @@ async fn a_task_lives_through_its_statuses_with_optimistic_updates(store: &Store
     ));
     bad.assignee_unit = Some("14833".into());
     bad.conclusion_id = Some(999);
-    assert!(matches!(store.create_task(&bad, &actor).await, Err(StorageError::NotFound { .. })));
+    assert!(matches!(
+        store.create_task(&bad, &actor).await,
+        Err(StorageError::NotFound { .. })
+    ));
     bad.conclusion_id = None;
     bad.indicator_codes = vec!["XX-99".into()];
     assert!(matches!(
