@@ -23,6 +23,7 @@ pub mod recognition;
 pub mod report;
 pub mod status;
 pub mod summary;
+pub mod tasks;
 pub mod text;
 pub mod unit;
 pub mod unit_list;

@@ -19,8 +19,10 @@ mod files;
 mod frameworks;
 mod notifications;
 mod observations;
+mod organisations;
 mod reads;
 mod submissions;
+mod tasks;
 pub mod testing;
 mod units;
 
@@ -44,11 +46,15 @@ pub use files::{FileStore, StoredFile};
 pub use frameworks::FrameworkRef;
 pub use notifications::{Notice, Notification, PendingEmail};
 pub use observations::NewObservation;
+pub use organisations::{
+    NewOrganisation, ORGANISATION_KINDS, Organisation, organisation_kind_label,
+};
 pub use reads::{
     CountSeries, GroupSummary, IndicatorRow, StatusMatrix, StatusSpan, Summary, UnitCounts,
     UnitStanding,
 };
 pub use submissions::{Change, Period, Submission};
+pub use tasks::{NewTask, Task, TaskFilter, TaskNote, TaskUnit};
 pub use units::FoundUnit;
 
 use conn::Pool;

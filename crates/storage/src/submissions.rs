@@ -524,7 +524,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<Submission> {
         let mut tx = self.pool.begin().await?;
-        let (unit_id, _) = Store::unit_with_id(&mut tx.conn(), unit_code).await?;
+        let (unit_id, unit) = Store::unit_with_id(&mut tx.conn(), unit_code).await?;
         crate::conn::lock_units(&mut tx.conn(), &[unit_id]).await?;
         let id = sql!(tx.conn(), fetch_optional_scalar i64,
             "SELECT id FROM submissions WHERE unit_id = $1 AND period_id = $2", unit_id, period.id)?;
@@ -564,6 +564,46 @@ impl Store {
             )
             .await?;
         }
+        // --- notices (issue 6): the unit's officers and the submitter hear of the decision.
+        let submitter = sql!(tx.conn(), fetch_optional_scalar Option<i64>,
+            "SELECT submitted_by FROM submissions WHERE id = $1", id)?
+        .flatten();
+        let mut recipients = crate::notifications::users_with_roles_over(
+            &mut tx.conn(),
+            unit_id,
+            &[tiendo_domain::access::Role::Officer],
+        )
+        .await?;
+        recipients.extend(submitter);
+        let notice = if state == "accepted" {
+            crate::notifications::Notice {
+                kind: "submission.accepted".into(),
+                title: format!(
+                    "Số liệu kỳ {} của {} đã được chấp nhận",
+                    period.code, unit.name
+                ),
+                title_en: format!("The {} figures of {} were accepted", period.code, unit.name),
+                body: String::new(),
+                body_en: String::new(),
+                link: format!("/units/{unit_code}"),
+            }
+        } else {
+            let list = reasons
+                .iter()
+                .map(|(i, r)| format!("{i}: {}", r.trim()))
+                .collect::<Vec<_>>()
+                .join("; ");
+            crate::notifications::Notice {
+                kind: "submission.returned".into(),
+                title: format!("Số liệu kỳ {} của {} bị trả lại", period.code, unit.name),
+                title_en: format!("The {} figures of {} were returned", period.code, unit.name),
+                body: list.clone(),
+                body_en: list,
+                link: format!("/units/{unit_code}"),
+            }
+        };
+        crate::notifications::notify(&mut tx.conn(), &recipients, &notice).await?;
+        // --- end of notices
         audit(
             &mut tx.conn(),
             actor,

@@ -58,6 +58,13 @@ enum Command {
         /// feature) when several instances serve one database.
         #[arg(long, env = "TIENDO_FILES", default_value = "tiendo-files")]
         files: String,
+        /// E-mail notices through this SMTP server, e.g. smtp://relay.local:25 (credentials
+        /// may be in the URL; they are never logged). No e-mail when unset.
+        #[arg(long, env = "TIENDO_SMTP_URL", hide_env_values = true)]
+        smtp_url: Option<String>,
+        /// The sender of those e-mails, e.g. "tiendo <tiendo@samson.gov.vn>".
+        #[arg(long, env = "TIENDO_SMTP_FROM")]
+        smtp_from: Option<String>,
     },
     /// Bring the database schema up to date.
     Migrate {
@@ -200,6 +207,9 @@ enum UserCommand {
         /// The name shown for the user.
         #[arg(long, default_value = "")]
         name: String,
+        /// Where the user's notices are e-mailed (when the server has SMTP set up).
+        #[arg(long)]
+        email: Option<String>,
         #[command(flatten)]
         db: Database,
     },
@@ -391,7 +401,30 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 serve(store, &files, &addr).await?;
             }
         }
-        Command::Serve { db, addr, files } => serve(open(&db.url).await?, &files, &addr).await?,
+        Command::Serve {
+            db,
+            addr,
+            files,
+            smtp_url,
+            smtp_from,
+        } => {
+            let mailer = match (smtp_url, smtp_from) {
+                (Some(url), Some(from)) => {
+                    Some(tiendo_web::Mailer::new(&url, &from).map_err(|e| anyhow!(e))?)
+                }
+                (None, None) => None,
+                _ => anyhow::bail!(
+                    "cần cả --smtp-url và --smtp-from để gửi thư\n\
+                     e-mail needs both --smtp-url and --smtp-from"
+                ),
+            };
+            let store = open(&db.url).await?;
+            if let Some(m) = mailer {
+                tracing::info!(server = m.server(), "e-mailing notices");
+                tiendo_web::spawn_mailer(store.clone(), m);
+            }
+            serve(store, &files, &addr).await?
+        }
         Command::Migrate { db } => {
             let url = parse_url(&db.url)?;
             Store::open(&url).await?;
@@ -428,6 +461,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     unit,
                     org,
                     name,
+                    email,
                     db,
                 },
         } => {
@@ -448,6 +482,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     &Actor::system("cli"),
                 )
                 .await?;
+            if email.is_some() {
+                store
+                    .set_user_email(user.id, email.as_deref(), &Actor::system("cli"))
+                    .await?;
+            }
             println!("Đã tạo tài khoản / created user {}", user.username);
             if generated {
                 println!("Mật khẩu (chỉ hiện một lần) / password (shown once): {password}");

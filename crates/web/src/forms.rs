@@ -1121,9 +1121,12 @@ struct AccountPage {
     display_name: String,
     roles: Vec<String>,
     new_token: Option<String>,
+    /// Issue 6: where notices are e-mailed (see templates/account_email.html).
+    email: String,
 }
 
 async fn account(
+    state: &AppState,
     viewer: &Viewer,
     lang: Lang,
     new_token: Option<String>,
@@ -1131,7 +1134,14 @@ async fn account(
     let Some(user) = &viewer.user else {
         return Ok(Redirect::to("/login?next=/account").into_response());
     };
+    let email = state
+        .store
+        .user_email(user.id)
+        .await
+        .map_err(|e| PageError(e.into(), lang))?
+        .unwrap_or_default();
     let page = AccountPage {
+        email,
         lang,
         signed_in: Some(user.username.clone()),
         csrf: viewer.csrf.clone().unwrap_or_default(),
@@ -1151,10 +1161,11 @@ async fn account(
 }
 
 async fn account_page(
+    State(state): State<AppState>,
     viewer: Viewer,
     Query(params): Query<ViewParams>,
 ) -> Result<Response, PageError> {
-    account(&viewer, params.lang(&viewer), None).await
+    account(&state, &viewer, params.lang(&viewer), None).await
 }
 
 /// Creates a personal API token; it is shown once and kept only as a hash.
@@ -1182,7 +1193,7 @@ async fn create_token(
         .create_api_token(&user.username, name, &secret_hash(&token), &viewer.actor())
         .await
         .map_err(|e| fail(e.into()))?;
-    account(&viewer, lang, Some(token)).await
+    account(&state, &viewer, lang, Some(token)).await
 }
 
 #[cfg(test)]

@@ -121,6 +121,8 @@ struct IndicatorPage {
     own: Option<OwnStanding>,
     history: Option<HistoryView>,
     across: Option<AcrossView>,
+    /// Issue 6: the support tasks serving this indicator of a ward (see indicator_tasks.html).
+    tasks: Option<crate::tasks::IndicatorTaskBlock>,
 }
 
 impl IndicatorPage {
@@ -209,6 +211,19 @@ async fn build(
         Some(_) if may_read_figures => Some(store.history(&view.framework, code, &ind.code).await?),
         _ => None,
     };
+    // --- issue 6, support tasks serving this indicator, with its figure when each was created.
+    let tasks = match &recorded {
+        Some(h) if viewer.user.is_some() => {
+            let figures: Vec<_> = h.iter().map(|r| r.observation.clone()).collect();
+            let coordinate = access.allows(Action::Coordinate);
+            let t = crate::tasks::indicator_tasks(
+                state, code, &ind, &figures, coordinate, view.as_of, lang,
+            );
+            Some(t.await?)
+        }
+        _ => None,
+    };
+    // --- end of support tasks
     let own = match &own_row {
         None => None,
         Some(s) => {
@@ -423,6 +438,7 @@ async fn build(
         own,
         history,
         across,
+        tasks,
     })
 }
 

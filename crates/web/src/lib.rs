@@ -16,6 +16,7 @@ mod pages;
 mod query;
 mod review_api;
 mod search;
+mod tasks;
 
 use std::net::SocketAddr;
 
@@ -29,6 +30,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 pub use api::openapi_json;
+pub use tasks::{Mailer, send_pending_emails, spawn_mailer};
 
 /// Appended to asset URLs so a new release is never served a stale stylesheet.
 pub const ASSET_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -72,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         .merge(evidence::routes())
         .merge(review_api::routes())
         .merge(documents::routes())
+        .merge(tasks::routes())
         .fallback(pages::not_found)
         .with_state(state)
         // The fastest level: pages shrink by nine tenths all the same, in a fraction of the time
@@ -106,6 +109,7 @@ pub async fn bind(
 )> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
+    tasks::spawn_background(store.clone());
     let app = router(AppState { store, files });
     let server = async move {
         axum::serve(

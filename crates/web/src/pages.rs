@@ -753,6 +753,8 @@ struct UnitPage {
     pending_exclusions: Vec<tiendo_storage::ExclusionRequest>,
     entry_href: String,
     downloads: Downloads,
+    /// Issue 6: each indicator's support tasks, and one-click proposals (wards only).
+    tasks: Option<crate::tasks::UnitTasks>,
 }
 
 /// The documents a unit's page offers: the report, the view's data, the template and the
@@ -893,6 +895,15 @@ async fn build_unit_page(
     } else {
         Vec::new()
     };
+    // --- issue 6, support tasks: one batched read for the unit.
+    let tasks = if overview.is_none() && !rows.is_empty() && viewer.user.is_some() && can_read {
+        let coordinate = access.allows(Action::Coordinate);
+        let t = crate::tasks::unit_tasks(state, viewer, unit, coordinate, &rows, view.as_of, lang);
+        Some(t.await?)
+    } else {
+        None
+    };
+    // --- end of support tasks
     let mut indicator_groups = Vec::new();
     let mut todo = Vec::new();
     if !rows.is_empty() {
@@ -984,6 +995,7 @@ async fn build_unit_page(
         pending_exclusions,
         entry_href: view.link(&format!("{path}/entry"), &[]),
         downloads,
+        tasks,
     })
 }
 
