@@ -17,10 +17,12 @@ mod evidence;
 mod exclusions;
 mod files;
 mod frameworks;
+mod meetings;
 mod notifications;
 mod observations;
 mod reads;
 mod submissions;
+mod trainings;
 pub mod testing;
 mod units;
 
@@ -42,6 +44,10 @@ pub use evidence::{Evidence, EvidenceItem};
 pub use exclusions::ExclusionRequest;
 pub use files::{FileStore, StoredFile};
 pub use frameworks::FrameworkRef;
+pub use meetings::{
+    Conclusion, ConclusionTask, Meeting, MeetingItem, MeetingSnapshot, NewMeeting, SnapshotGroup,
+    SnapshotIndicator, SnapshotUnit,
+};
 pub use notifications::{Notice, Notification, PendingEmail};
 pub use observations::NewObservation;
 pub use reads::{
@@ -49,6 +55,10 @@ pub use reads::{
     UnitStanding,
 };
 pub use submissions::{Change, Period, Submission};
+pub use trainings::{
+    NewTraining, NewTrainingAttendee, Training, TrainingAttendee, TrainingItem, TrainingFigure,
+    training_indicator_choices, default_training_indicator,
+};
 pub use units::FoundUnit;
 
 use conn::Pool;
