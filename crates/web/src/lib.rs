@@ -12,10 +12,12 @@ mod evidence;
 mod forms;
 mod indicator_page;
 mod matrix;
+mod meetings;
 mod pages;
 mod query;
 mod review_api;
 mod search;
+mod trainings;
 
 use std::net::SocketAddr;
 
@@ -72,6 +74,8 @@ pub fn router(state: AppState) -> Router {
         .merge(evidence::routes())
         .merge(review_api::routes())
         .merge(documents::routes())
+        .merge(meetings::routes())
+        .merge(trainings::routes())
         .fallback(pages::not_found)
         .with_state(state)
         // The fastest level: pages shrink by nine tenths all the same, in a fraction of the time
