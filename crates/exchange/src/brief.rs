@@ -176,10 +176,9 @@ pub async fn meeting_brief(
         ),
     })));
 
-    body.push(heading(lang.pick(
-        "I. TÌNH HÌNH THỰC HIỆN",
-        "I. PROGRESS OF THE UNITS",
-    )));
+    body.push(heading(
+        lang.pick("I. TÌNH HÌNH THỰC HIỆN", "I. PROGRESS OF THE UNITS"),
+    ));
     let mut rows: Vec<Row> = Vec::new();
     let mut total = Counts::default();
     for (n, u) in snapshot.units.iter().enumerate() {
@@ -218,8 +217,9 @@ pub async fn meeting_brief(
             "Ủy ban nhân dân {} thông báo để các cơ quan, đơn vị biết, thực hiện./.",
             lower_first(&unit.name)
         ),
-        Lang::En => "This notice is sent to the bodies and units concerned for their action."
-            .to_string(),
+        Lang::En => {
+            "This notice is sent to the bodies and units concerned for their action.".to_string()
+        }
     })));
 
     let mut recipients = vec![
@@ -269,9 +269,7 @@ pub async fn meeting_brief(
         recipients,
         signature: Signature {
             on_behalf: Some(lang.pick("TL. CHỦ TỊCH", "FOR THE CHAIRPERSON").into()),
-            office: lang
-                .pick("CHÁNH VĂN PHÒNG", "CHIEF OF OFFICE")
-                .into(),
+            office: lang.pick("CHÁNH VĂN PHÒNG", "CHIEF OF OFFICE").into(),
             name: String::new(),
         },
         metadata: Metadata {

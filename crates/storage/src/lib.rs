@@ -22,8 +22,8 @@ mod notifications;
 mod observations;
 mod reads;
 mod submissions;
-mod trainings;
 pub mod testing;
+mod trainings;
 mod units;
 
 use std::collections::HashMap;
@@ -56,8 +56,8 @@ pub use reads::{
 };
 pub use submissions::{Change, Period, Submission};
 pub use trainings::{
-    NewTraining, NewTrainingAttendee, Training, TrainingAttendee, TrainingItem, TrainingFigure,
-    training_indicator_choices, default_training_indicator,
+    NewTraining, NewTrainingAttendee, Training, TrainingAttendee, TrainingFigure, TrainingItem,
+    default_training_indicator, training_indicator_choices,
 };
 pub use units::FoundUnit;
 

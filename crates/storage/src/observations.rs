@@ -573,8 +573,7 @@ pub(crate) async fn write_observations_in(
                 "a plan date is only for yes/no indicators".into(),
             );
         }
-        if let (Some(&(unit_id, _)), Some(&indicator_id)) =
-            (unit, indicators.get(&indicator.code))
+        if let (Some(&(unit_id, _)), Some(&indicator_id)) = (unit, indicators.get(&indicator.code))
         {
             rows.push((unit_id, indicator_id, o, item));
         }

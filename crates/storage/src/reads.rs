@@ -75,7 +75,8 @@ fn status_of(text: &str) -> Result<Status> {
 }
 
 /// Spans in force on `$2` for framework `$1`.
-pub(crate) const IN_FORCE: &str = "s.framework_id = $1 AND s.valid_from <= $2 AND s.valid_until > $2";
+pub(crate) const IN_FORCE: &str =
+    "s.framework_id = $1 AND s.valid_from <= $2 AND s.valid_until > $2";
 /// Spans of the group `$4`, or of every group when `$4` is NULL.
 const IN_GROUP: &str = "($4 IS NULL OR s.group_id = $4)";
 /// Units that exist on `$2`.

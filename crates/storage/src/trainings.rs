@@ -161,8 +161,14 @@ impl Store {
         };
         if indicator.measure == Measure::YesNo {
             return Err(StorageError::invalid(
-                format!("chỉ tiêu {} là chỉ tiêu có/không, không đếm được người tập huấn", indicator.code),
-                format!("indicator {} is yes/no: it cannot count officials trained", indicator.code),
+                format!(
+                    "chỉ tiêu {} là chỉ tiêu có/không, không đếm được người tập huấn",
+                    indicator.code
+                ),
+                format!(
+                    "indicator {} is yes/no: it cannot count officials trained",
+                    indicator.code
+                ),
             ));
         }
         let topic = clean(&new.topic);
@@ -269,10 +275,12 @@ impl Store {
         // The same person written twice with different case or spacing is one official.
         let mut people: HashMap<i64, BTreeSet<String>> = HashMap::new();
         for t in trained {
-            people
-                .entry(t.unit_id)
-                .or_default()
-                .insert(fold(&t.name).split_whitespace().collect::<Vec<_>>().join(" "));
+            people.entry(t.unit_id).or_default().insert(
+                fold(&t.name)
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
         }
         // Each unit's latest number of officials: the denominator of its latest figure.
         let q = format!(

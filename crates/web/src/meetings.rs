@@ -36,7 +36,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/meetings", post(create_api))
         .route("/api/v1/units/{code}/meetings", get(list_api))
         .route("/api/v1/meetings/{id}", get(show_api))
-        .route("/api/v1/meetings/{id}/conclusions", post(add_conclusion_api))
+        .route(
+            "/api/v1/meetings/{id}/conclusions",
+            post(add_conclusion_api),
+        )
         .route(
             "/api/v1/conclusions/{id}",
             axum::routing::put(edit_conclusion_api).delete(delete_conclusion_api),
@@ -397,11 +400,7 @@ async fn meeting_page(
 ) -> Result<Response, PageError> {
     let lang = params.lang(&viewer);
     let fail = |e: AppError| PageError(e, lang);
-    let meeting = state
-        .store
-        .meeting(id)
-        .await
-        .map_err(|e| fail(e.into()))?;
+    let meeting = state.store.meeting(id).await.map_err(|e| fail(e.into()))?;
     state
         .authorize(&viewer, Action::ReadData, &meeting.unit.code)
         .await
@@ -476,14 +475,8 @@ async fn add_conclusion_page(
 ) -> Result<Response, PageError> {
     let lang = params.lang(&viewer);
     let fail = |e: AppError| PageError(e, lang);
-    let meeting = state
-        .store
-        .meeting(id)
-        .await
-        .map_err(|e| fail(e.into()))?;
-    may_change(&state, &viewer, &meeting)
-        .await
-        .map_err(fail)?;
+    let meeting = state.store.meeting(id).await.map_err(|e| fail(e.into()))?;
+    may_change(&state, &viewer, &meeting).await.map_err(fail)?;
     checked(&viewer, &headers, &fields).map_err(fail)?;
     state
         .store
@@ -514,14 +507,8 @@ async fn change_conclusion_page(
         .conclusion_meeting(conclusion)
         .await
         .map_err(|e| fail(e.into()))?;
-    let meeting = state
-        .store
-        .meeting(id)
-        .await
-        .map_err(|e| fail(e.into()))?;
-    may_change(&state, &viewer, &meeting)
-        .await
-        .map_err(fail)?;
+    let meeting = state.store.meeting(id).await.map_err(|e| fail(e.into()))?;
+    may_change(&state, &viewer, &meeting).await.map_err(fail)?;
     checked(&viewer, &headers, &fields).map_err(fail)?;
     let version = version_field(&fields).map_err(fail)?;
     let done = if field(&fields, "action") == "delete" {
@@ -572,7 +559,11 @@ async fn brief(
     };
     let (bytes, name) =
         tiendo_exchange::brief::brief_file(&state.store, id, lang, issued_on, format).await?;
-    Ok(crate::documents::attachment(bytes, &name, format.media_type()))
+    Ok(crate::documents::attachment(
+        bytes,
+        &name,
+        format.media_type(),
+    ))
 }
 
 async fn brief_page(
@@ -655,11 +646,7 @@ pub(crate) struct MeetingInfo {
 impl From<Meeting> for MeetingInfo {
     fn from(m: Meeting) -> Self {
         MeetingInfo {
-            attendees: m
-                .attendee_lines()
-                .into_iter()
-                .map(str::to_string)
-                .collect(),
+            attendees: m.attendee_lines().into_iter().map(str::to_string).collect(),
             snapshot: serde_json::to_value(&m.snapshot).unwrap_or_default(),
             id: m.id,
             unit: m.unit.code,

@@ -51,11 +51,7 @@ async fn record(
     framework_code: Option<&str>,
     new: &NewTraining,
 ) -> Result<i64, AppError> {
-    let units: BTreeSet<&str> = new
-        .attendees
-        .iter()
-        .map(|a| a.unit_code.as_str())
-        .collect();
+    let units: BTreeSet<&str> = new.attendees.iter().map(|a| a.unit_code.as_str()).collect();
     if units.is_empty() {
         return Err(AppError::bad_request(
             "hãy ghi ít nhất một người được tập huấn",
@@ -169,7 +165,11 @@ async fn trainings_page(
         .framework_ref(params.framework.as_deref(), Some(day))
         .await
         .map_err(store_fail)?;
-    let rules = state.store.framework(&framework).await.map_err(store_fail)?;
+    let rules = state
+        .store
+        .framework(&framework)
+        .await
+        .map_err(store_fail)?;
     let trainings = state
         .store
         .trainings_for(&code)
@@ -205,11 +205,7 @@ async fn trainings_page(
         })
         .collect();
     let (organisations, units) = if may_record {
-        let children = state
-            .store
-            .children(&code, day)
-            .await
-            .map_err(store_fail)?;
+        let children = state.store.children(&code, day).await.map_err(store_fail)?;
         let units: Vec<(String, String)> = if children.is_empty() {
             vec![(access.unit.code.clone(), access.unit.name.clone())]
         } else {
@@ -296,14 +292,19 @@ async fn record_page(
         })
         .collect();
     let new = NewTraining {
-        organiser_organisation_id: optional_id(&get("organisation"), "Đơn vị tổ chức", "The organiser")
-            .map_err(fail)?,
+        organiser_organisation_id: optional_id(
+            &get("organisation"),
+            "Đơn vị tổ chức",
+            "The organiser",
+        )
+        .map_err(fail)?,
         organiser: typed(&get("organiser")),
         held_on: parse_day(&get("held_on")).map_err(fail)?,
         topic: typed(&get("topic")),
         place: typed(&get("place")),
         indicator_code: Some(get("indicator").trim().to_string()).filter(|c| !c.is_empty()),
-        conclusion_id: optional_id(&get("conclusion"), "Kết luận", "The conclusion").map_err(fail)?,
+        conclusion_id: optional_id(&get("conclusion"), "Kết luận", "The conclusion")
+            .map_err(fail)?,
         attendees: attendee_lines(&get("attendees"), &code),
         officials,
     };
@@ -412,11 +413,11 @@ async fn training_page(
                 unit: f.unit_name.clone(),
                 indicator: f.indicator_code.clone(),
                 figure: match &indicator {
-                    Some(i) => f.observation.figure.describe(
-                        i.measure,
-                        i.count_unit_in(lang),
-                        lang,
-                    ),
+                    Some(i) => {
+                        f.observation
+                            .figure
+                            .describe(i.measure, i.count_unit_in(lang), lang)
+                    }
                     None => String::new(),
                 },
             })
