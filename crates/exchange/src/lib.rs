@@ -6,6 +6,7 @@
 //! This crate decides what documents say; `tiendo-documents` writes them down and reads them
 //! back; `tiendo-storage` gives and keeps the data. Nothing here knows HTTP.
 
+pub mod brief;
 pub mod import;
 pub mod report;
 pub mod template;

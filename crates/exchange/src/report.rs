@@ -49,7 +49,7 @@ pub fn tone(status: Status) -> Tone {
 
 /// The unit's people's committee, written in full as the issuing body: "ỦY BAN NHÂN DÂN
 /// PHƯỜNG BẮC SƠN", "PEOPLE'S COMMITTEE OF BẮC SƠN WARD".
-fn committee_name(unit: &Unit, lang: Lang) -> String {
+pub(crate) fn committee_name(unit: &Unit, lang: Lang) -> String {
     match lang {
         // The line breaks where an official heading breaks it.
         Lang::Vi => format!("ỦY BAN NHÂN DÂN\n{}", unit.name.to_uppercase()),
@@ -61,7 +61,7 @@ fn committee_name(unit: &Unit, lang: Lang) -> String {
 }
 
 /// A unit's name in English order: "Bắc Sơn Ward", "Sầm Sơn City".
-fn english_name(unit: &Unit) -> String {
+pub(crate) fn english_name(unit: &Unit) -> String {
     format!("{} {}", place_name(unit), unit.kind.label(Lang::En))
 }
 
@@ -267,11 +267,11 @@ fn evidence_cell(item: &EvidenceItem) -> String {
     }
 }
 
-fn heading(text: &str) -> Block {
+pub(crate) fn heading(text: &str) -> Block {
     Block::Heading(text.to_string())
 }
 
-fn counts_cells(counts: &Counts, lang: Lang) -> Vec<Cell> {
+pub(crate) fn counts_cells(counts: &Counts, lang: Lang) -> Vec<Cell> {
     // Only counts above zero are shaded, so that the eye goes to where the indicators are.
     let count =
         |n: u32, tone: Tone| Cell::toned(n.to_string(), if n > 0 { tone } else { Tone::None });
@@ -286,7 +286,7 @@ fn counts_cells(counts: &Counts, lang: Lang) -> Vec<Cell> {
 }
 
 /// The bold "Total" row under a table of counts: no number, the label, then the counts.
-fn total_cells(counts: &Counts, lang: Lang) -> Vec<Cell> {
+pub(crate) fn total_cells(counts: &Counts, lang: Lang) -> Vec<Cell> {
     let mut cells = vec![Cell::text(""), Cell::text(lang.pick("Tổng cộng", "Total"))];
     cells.extend(counts_cells(counts, lang));
     cells
@@ -295,7 +295,7 @@ fn total_cells(counts: &Counts, lang: Lang) -> Vec<Cell> {
         .collect()
 }
 
-fn counts_columns(first: &str, lang: Lang) -> Vec<Column> {
+pub(crate) fn counts_columns(first: &str, lang: Lang) -> Vec<Column> {
     let col = |header: &str, weight, align| Column {
         header: header.to_string(),
         weight,

@@ -17,6 +17,7 @@ mod evidence;
 mod exclusions;
 mod files;
 mod frameworks;
+mod meetings;
 mod notifications;
 mod observations;
 mod organisations;
@@ -24,6 +25,7 @@ mod reads;
 mod submissions;
 mod tasks;
 pub mod testing;
+mod trainings;
 mod units;
 
 use std::collections::HashMap;
@@ -44,6 +46,10 @@ pub use evidence::{Evidence, EvidenceItem};
 pub use exclusions::ExclusionRequest;
 pub use files::{FileStore, StoredFile};
 pub use frameworks::FrameworkRef;
+pub use meetings::{
+    Conclusion, ConclusionTask, Meeting, MeetingItem, MeetingSnapshot, NewMeeting, SnapshotGroup,
+    SnapshotIndicator, SnapshotUnit,
+};
 pub use notifications::{Notice, Notification, PendingEmail};
 pub use observations::NewObservation;
 pub use organisations::{
@@ -55,6 +61,10 @@ pub use reads::{
 };
 pub use submissions::{Change, Period, Submission};
 pub use tasks::{NewTask, Task, TaskFilter, TaskNote, TaskUnit};
+pub use trainings::{
+    NewTraining, NewTrainingAttendee, Training, TrainingAttendee, TrainingFigure, TrainingItem,
+    default_training_indicator, training_indicator_choices,
+};
 pub use units::FoundUnit;
 
 use conn::Pool;

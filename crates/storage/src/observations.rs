@@ -178,228 +178,20 @@ impl Store {
         actor: &Actor,
         imported_from: Option<&str>,
     ) -> Result<Vec<i64>> {
-        let action = if imported_from.is_some() {
-            "observation.import"
-        } else {
-            "observation.create"
-        };
         let rules = self.framework(framework).await?;
         let mut tx = self.pool.begin().await?;
-        let unit_codes: BTreeSet<&str> = items.iter().map(|i| i.unit_code.as_str()).collect();
-        let units = unit_ids(&mut tx.conn(), &unit_codes).await?;
-        let indicators = indicator_ids(&mut tx.conn(), framework.id).await?;
-
-        let mut problems_vi = Vec::new();
-        let mut problems_en = Vec::new();
-        let mut rows = Vec::with_capacity(items.len());
-        for (n, item) in items.iter().enumerate() {
-            let n = n + 1;
-            let mut problem = |vi: String, en: String| {
-                problems_vi.push(format!("mục {n}: {vi}"));
-                problems_en.push(format!("item {n}: {en}"));
-            };
-            let unit = units.get(&item.unit_code);
-            if unit.is_none() {
-                problem(
-                    format!("không có đơn vị mã «{}»", item.unit_code),
-                    format!("no unit has the code «{}»", item.unit_code),
-                );
-            }
-            let indicator = rules.indicator(&item.indicator_code);
-            let Some(indicator) = indicator else {
-                problem(
-                    format!(
-                        "khung {} không có chỉ tiêu «{}»",
-                        framework.code, item.indicator_code
-                    ),
-                    format!(
-                        "framework {} has no indicator «{}»",
-                        framework.code, item.indicator_code
-                    ),
-                );
-                continue;
-            };
-            let o = &item.observation;
-            if let Err(e) = o.figure.check(indicator.measure) {
-                problem(
-                    format!("chỉ tiêu {}: {}", indicator.code, e.message_vi()),
-                    format!("indicator {}: {e}", indicator.code),
-                );
-            }
-            if o.observed_on < framework.period_start {
-                problem(
-                    format!(
-                        "ngày số liệu {} trước kỳ của khung chỉ tiêu (từ {})",
-                        o.observed_on.dmy(),
-                        framework.period_start.dmy()
-                    ),
-                    format!(
-                        "the figure's date {} is before the framework period (from {})",
-                        o.observed_on.dmy(),
-                        framework.period_start.dmy()
-                    ),
-                );
-            }
-            if let Some(&(_, kind)) = unit
-                && !indicator.applies_to.contains(&kind)
-            {
-                problem(
-                    format!(
-                        "chỉ tiêu {} không áp dụng cho đơn vị loại {}",
-                        indicator.code,
-                        kind.label(tiendo_domain::Lang::Vi)
-                    ),
-                    format!(
-                        "indicator {} does not apply to a unit of kind {}",
-                        indicator.code,
-                        kind.label(tiendo_domain::Lang::En)
-                    ),
-                );
-            }
-            if o.planned_by.is_some() && indicator.measure != Measure::YesNo {
-                problem(
-                    "ngày kế hoạch chỉ dùng cho chỉ tiêu có/không".into(),
-                    "a plan date is only for yes/no indicators".into(),
-                );
-            }
-            if let (Some(&(unit_id, _)), Some(&indicator_id)) =
-                (unit, indicators.get(&indicator.code))
-            {
-                rows.push((unit_id, indicator_id, o, item));
-            }
-        }
-        if !problems_en.is_empty() {
-            return Err(StorageError::invalid(
-                problems_vi.join("\n"),
-                problems_en.join("\n"),
-            ));
-        }
-        let writes: Vec<(i64, &str, tiendo_domain::Date)> = rows
-            .iter()
-            .map(|(unit_id, _, o, item)| (*unit_id, item.indicator_code.as_str(), o.observed_on))
-            .collect();
-        let unit_ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
-        crate::conn::lock_units(&mut tx.conn(), &unit_ids).await?;
-        crate::submissions::check_unlocked(&mut tx.conn(), framework.id, &writes).await?;
-
-        #[derive(sqlx::FromRow)]
-        struct Id {
-            id: i64,
-        }
-        let recorded_at = now_utc();
-        let mut ids = Vec::with_capacity(rows.len());
-        // Evidence is matched to figures by id, and neither database promises the order of
-        // RETURNING rows: with evidence, figures go in one at a time.
-        let chunk_rows = if evidence.iter().any(|e| !e.is_empty()) {
-            1
-        } else {
-            CHUNK_ROWS
-        };
-        for chunk in rows.chunks(chunk_rows) {
-            let q = format!(
-                "INSERT INTO observations (unit_id, indicator_id, observed_on, yes_no, amount_thousandths, numerator, denominator, planned_by, note, recorded_at, recorded_by) VALUES {} RETURNING id",
-                placeholders(chunk.len(), 11)
-            );
-            let written = sql!(tx.conn(), fetch_all_with Id, q.as_str(), |q| {
-                let mut q = q;
-                for (unit_id, indicator_id, o, _) in chunk {
-                    let (yes_no, amount, numerator, denominator) = figure_columns(&o.figure);
-                    q = q
-                        .bind(*unit_id)
-                        .bind(*indicator_id)
-                        .bind(o.observed_on.to_string())
-                        .bind(yes_no)
-                        .bind(amount)
-                        .bind(numerator)
-                        .bind(denominator)
-                        .bind(o.planned_by.map(|d| d.to_string()))
-                        .bind(o.note.clone())
-                        .bind(recorded_at.clone())
-                        .bind(actor.user_id);
-                }
-                q
-            })?;
-            ids.extend(written.into_iter().map(|r| r.id));
-            let q = format!(
-                "INSERT INTO audit_log (at, user_id, username, address, action, unit_code, indicator_code, new_value) VALUES {}",
-                placeholders(chunk.len(), 8)
-            );
-            sql!(tx.conn(), execute_with q.as_str(), |q| {
-                let mut q = q;
-                for (_, _, o, item) in chunk {
-                    q = q
-                        .bind(recorded_at.clone())
-                        .bind(actor.user_id)
-                        .bind(actor.username.clone())
-                        .bind(actor.address.clone())
-                        .bind(action)
-                        .bind(item.unit_code.clone())
-                        .bind(item.indicator_code.clone())
-                        .bind(audit_json(o));
-                }
-                q
-            })?;
-        }
-        let touched_units: Vec<(i64, UnitKind)> = {
-            let ids: BTreeSet<i64> = rows.iter().map(|(u, _, _, _)| *u).collect();
-            units
-                .values()
-                .filter(|(id, _)| ids.contains(id))
-                .copied()
-                .collect()
-        };
-        let touched_indicators: Vec<i64> = rows
-            .iter()
-            .map(|(_, i, _, _)| *i)
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        for ((id, pieces), item) in ids.iter().zip(evidence).zip(items) {
-            crate::evidence::insert(
-                &mut tx.conn(),
-                *id,
-                &item.unit_code,
-                &item.indicator_code,
-                pieces,
-                actor,
-            )
-            .await?;
-        }
-        refresh(
+        let ids = write_observations_in(
             &mut tx.conn(),
-            framework.id,
+            framework,
             &rules,
-            &touched_units,
-            Some(&touched_indicators),
+            items,
+            evidence,
+            actor,
+            imported_from,
         )
         .await?;
-        if let Some(file_name) = imported_from {
-            let units: BTreeSet<&str> = items.iter().map(|i| i.unit_code.as_str()).collect();
-            let single_unit = match units.len() {
-                1 => units.first().copied(),
-                _ => None,
-            };
-            let summary = serde_json::json!({
-                "file": file_name,
-                "framework": framework.code,
-                "version": framework.version,
-                "figures": ids.len(),
-                "units": units.len(),
-            });
-            audit(
-                &mut tx.conn(),
-                actor,
-                "import",
-                single_unit,
-                None,
-                None,
-                None,
-                Some(summary.to_string()),
-            )
-            .await?;
-        }
         tx.commit().await?;
-        if rows.len() >= crate::units::BULK {
+        if ids.len() >= crate::units::BULK {
             self.analyze().await?;
         }
         Ok(ids)
@@ -685,4 +477,236 @@ fn unknown_indicator(framework: &FrameworkRef, code: &str) -> StorageError {
         format!("khung {} không có chỉ tiêu «{code}»", framework.code),
         format!("framework {} has no indicator «{code}»", framework.code),
     )
+}
+
+/// The one write path of figures, on the caller's transaction: checks every item (reporting
+/// every problem), refuses figures in submitted periods, writes and audits them with their
+/// evidence, and rewrites the status spans they touch. Trainings write their figures through it.
+pub(crate) async fn write_observations_in(
+    conn: &mut Conn<'_>,
+    framework: &FrameworkRef,
+    rules: &tiendo_domain::Framework,
+    items: &[NewObservation],
+    evidence: &[Vec<EvidenceItem>],
+    actor: &Actor,
+    imported_from: Option<&str>,
+) -> Result<Vec<i64>> {
+    let action = if imported_from.is_some() {
+        "observation.import"
+    } else {
+        "observation.create"
+    };
+    let unit_codes: BTreeSet<&str> = items.iter().map(|i| i.unit_code.as_str()).collect();
+    let units = unit_ids(&mut *conn, &unit_codes).await?;
+    let indicators = indicator_ids(&mut *conn, framework.id).await?;
+
+    let mut problems_vi = Vec::new();
+    let mut problems_en = Vec::new();
+    let mut rows = Vec::with_capacity(items.len());
+    for (n, item) in items.iter().enumerate() {
+        let n = n + 1;
+        let mut problem = |vi: String, en: String| {
+            problems_vi.push(format!("mục {n}: {vi}"));
+            problems_en.push(format!("item {n}: {en}"));
+        };
+        let unit = units.get(&item.unit_code);
+        if unit.is_none() {
+            problem(
+                format!("không có đơn vị mã «{}»", item.unit_code),
+                format!("no unit has the code «{}»", item.unit_code),
+            );
+        }
+        let indicator = rules.indicator(&item.indicator_code);
+        let Some(indicator) = indicator else {
+            problem(
+                format!(
+                    "khung {} không có chỉ tiêu «{}»",
+                    framework.code, item.indicator_code
+                ),
+                format!(
+                    "framework {} has no indicator «{}»",
+                    framework.code, item.indicator_code
+                ),
+            );
+            continue;
+        };
+        let o = &item.observation;
+        if let Err(e) = o.figure.check(indicator.measure) {
+            problem(
+                format!("chỉ tiêu {}: {}", indicator.code, e.message_vi()),
+                format!("indicator {}: {e}", indicator.code),
+            );
+        }
+        if o.observed_on < framework.period_start {
+            problem(
+                format!(
+                    "ngày số liệu {} trước kỳ của khung chỉ tiêu (từ {})",
+                    o.observed_on.dmy(),
+                    framework.period_start.dmy()
+                ),
+                format!(
+                    "the figure's date {} is before the framework period (from {})",
+                    o.observed_on.dmy(),
+                    framework.period_start.dmy()
+                ),
+            );
+        }
+        if let Some(&(_, kind)) = unit
+            && !indicator.applies_to.contains(&kind)
+        {
+            problem(
+                format!(
+                    "chỉ tiêu {} không áp dụng cho đơn vị loại {}",
+                    indicator.code,
+                    kind.label(tiendo_domain::Lang::Vi)
+                ),
+                format!(
+                    "indicator {} does not apply to a unit of kind {}",
+                    indicator.code,
+                    kind.label(tiendo_domain::Lang::En)
+                ),
+            );
+        }
+        if o.planned_by.is_some() && indicator.measure != Measure::YesNo {
+            problem(
+                "ngày kế hoạch chỉ dùng cho chỉ tiêu có/không".into(),
+                "a plan date is only for yes/no indicators".into(),
+            );
+        }
+        if let (Some(&(unit_id, _)), Some(&indicator_id)) = (unit, indicators.get(&indicator.code))
+        {
+            rows.push((unit_id, indicator_id, o, item));
+        }
+    }
+    if !problems_en.is_empty() {
+        return Err(StorageError::invalid(
+            problems_vi.join("\n"),
+            problems_en.join("\n"),
+        ));
+    }
+    let writes: Vec<(i64, &str, tiendo_domain::Date)> = rows
+        .iter()
+        .map(|(unit_id, _, o, item)| (*unit_id, item.indicator_code.as_str(), o.observed_on))
+        .collect();
+    let unit_ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    crate::conn::lock_units(&mut *conn, &unit_ids).await?;
+    crate::submissions::check_unlocked(&mut *conn, framework.id, &writes).await?;
+
+    #[derive(sqlx::FromRow)]
+    struct Id {
+        id: i64,
+    }
+    let recorded_at = now_utc();
+    let mut ids = Vec::with_capacity(rows.len());
+    // Evidence is matched to figures by id, and neither database promises the order of
+    // RETURNING rows: with evidence, figures go in one at a time.
+    let chunk_rows = if evidence.iter().any(|e| !e.is_empty()) {
+        1
+    } else {
+        CHUNK_ROWS
+    };
+    for chunk in rows.chunks(chunk_rows) {
+        let q = format!(
+            "INSERT INTO observations (unit_id, indicator_id, observed_on, yes_no, amount_thousandths, numerator, denominator, planned_by, note, recorded_at, recorded_by) VALUES {} RETURNING id",
+            placeholders(chunk.len(), 11)
+        );
+        let written = sql!(&mut *conn, fetch_all_with Id, q.as_str(), |q| {
+            let mut q = q;
+            for (unit_id, indicator_id, o, _) in chunk {
+                let (yes_no, amount, numerator, denominator) = figure_columns(&o.figure);
+                q = q
+                    .bind(*unit_id)
+                    .bind(*indicator_id)
+                    .bind(o.observed_on.to_string())
+                    .bind(yes_no)
+                    .bind(amount)
+                    .bind(numerator)
+                    .bind(denominator)
+                    .bind(o.planned_by.map(|d| d.to_string()))
+                    .bind(o.note.clone())
+                    .bind(recorded_at.clone())
+                    .bind(actor.user_id);
+            }
+            q
+        })?;
+        ids.extend(written.into_iter().map(|r| r.id));
+        let q = format!(
+            "INSERT INTO audit_log (at, user_id, username, address, action, unit_code, indicator_code, new_value) VALUES {}",
+            placeholders(chunk.len(), 8)
+        );
+        sql!(&mut *conn, execute_with q.as_str(), |q| {
+            let mut q = q;
+            for (_, _, o, item) in chunk {
+                q = q
+                    .bind(recorded_at.clone())
+                    .bind(actor.user_id)
+                    .bind(actor.username.clone())
+                    .bind(actor.address.clone())
+                    .bind(action)
+                    .bind(item.unit_code.clone())
+                    .bind(item.indicator_code.clone())
+                    .bind(audit_json(o));
+            }
+            q
+        })?;
+    }
+    let touched_units: Vec<(i64, UnitKind)> = {
+        let ids: BTreeSet<i64> = rows.iter().map(|(u, _, _, _)| *u).collect();
+        units
+            .values()
+            .filter(|(id, _)| ids.contains(id))
+            .copied()
+            .collect()
+    };
+    let touched_indicators: Vec<i64> = rows
+        .iter()
+        .map(|(_, i, _, _)| *i)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    for ((id, pieces), item) in ids.iter().zip(evidence).zip(items) {
+        crate::evidence::insert(
+            &mut *conn,
+            *id,
+            &item.unit_code,
+            &item.indicator_code,
+            pieces,
+            actor,
+        )
+        .await?;
+    }
+    refresh(
+        &mut *conn,
+        framework.id,
+        rules,
+        &touched_units,
+        Some(&touched_indicators),
+    )
+    .await?;
+    if let Some(file_name) = imported_from {
+        let units: BTreeSet<&str> = items.iter().map(|i| i.unit_code.as_str()).collect();
+        let single_unit = match units.len() {
+            1 => units.first().copied(),
+            _ => None,
+        };
+        let summary = serde_json::json!({
+            "file": file_name,
+            "framework": framework.code,
+            "version": framework.version,
+            "figures": ids.len(),
+            "units": units.len(),
+        });
+        audit(
+            &mut *conn,
+            actor,
+            "import",
+            single_unit,
+            None,
+            None,
+            None,
+            Some(summary.to_string()),
+        )
+        .await?;
+    }
+    Ok(ids)
 }

@@ -75,11 +75,12 @@ fn status_of(text: &str) -> Result<Status> {
 }
 
 /// Spans in force on `$2` for framework `$1`.
-const IN_FORCE: &str = "s.framework_id = $1 AND s.valid_from <= $2 AND s.valid_until > $2";
+pub(crate) const IN_FORCE: &str =
+    "s.framework_id = $1 AND s.valid_from <= $2 AND s.valid_until > $2";
 /// Spans of the group `$4`, or of every group when `$4` is NULL.
 const IN_GROUP: &str = "($4 IS NULL OR s.group_id = $4)";
 /// Units that exist on `$2`.
-const UNIT_EXISTS: &str = "(d.valid_from IS NULL OR d.valid_from <= $2) AND (d.valid_until IS NULL OR d.valid_until > $2)";
+pub(crate) const UNIT_EXISTS: &str = "(d.valid_from IS NULL OR d.valid_from <= $2) AND (d.valid_until IS NULL OR d.valid_until > $2)";
 
 impl Store {
     /// The unit's counts, per group and per direct sub-unit (each summing the units below it),

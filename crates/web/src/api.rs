@@ -73,7 +73,16 @@ impl utoipa::Modify for Security {
         crate::documents::report_api,
         crate::documents::export_api,
         crate::documents::template_api,
-        crate::documents::import_api
+        crate::documents::import_api,
+        crate::meetings::create_api,
+        crate::meetings::list_api,
+        crate::meetings::show_api,
+        crate::meetings::add_conclusion_api,
+        crate::meetings::edit_conclusion_api,
+        crate::meetings::delete_conclusion_api,
+        crate::meetings::brief_api,
+        crate::trainings::record_api,
+        crate::trainings::show_api
     ),
     components(schemas(
         SummaryResponse,

@@ -64,7 +64,7 @@ impl From<ExchangeError> for AppError {
 }
 
 /// A file to download, named in ASCII (diacritics folded) so that every browser keeps the name.
-fn attachment(bytes: Vec<u8>, name: &str, media_type: &'static str) -> Response {
+pub(crate) fn attachment(bytes: Vec<u8>, name: &str, media_type: &'static str) -> Response {
     (
         [
             (header::CONTENT_TYPE, media_type.to_string()),

@@ -12,11 +12,13 @@ mod evidence;
 mod forms;
 mod indicator_page;
 mod matrix;
+mod meetings;
 mod pages;
 mod query;
 mod review_api;
 mod search;
 mod tasks;
+mod trainings;
 
 use std::net::SocketAddr;
 
@@ -75,6 +77,8 @@ pub fn router(state: AppState) -> Router {
         .merge(review_api::routes())
         .merge(documents::routes())
         .merge(tasks::routes())
+        .merge(meetings::routes())
+        .merge(trainings::routes())
         .fallback(pages::not_found)
         .with_state(state)
         // The fastest level: pages shrink by nine tenths all the same, in a fraction of the time
