@@ -246,8 +246,8 @@ impl Store {
                 id, units[&a.unit_code].0, a.name.as_str(), a.position.as_str())?;
         }
 
-        // Distinct officials of each unit trained for this indicator in the period, up to and
-        // including this training.
+        // Who of each unit earlier recorded trainings for this indicator already trained in the
+        // period: they are in the unit's figures already, so only the others add to them.
         let ids: Vec<i64> = codes.iter().map(|c| units[*c].0).collect();
         #[derive(sqlx::FromRow)]
         struct Trained {
@@ -258,38 +258,43 @@ impl Store {
             "SELECT DISTINCT ta.unit_id, ta.name FROM training_attendees ta
              JOIN trainings t ON t.id = ta.training_id
              WHERE t.framework_id = $1 AND t.indicator_id = $2 AND t.held_on >= $3 AND t.held_on <= $4
-               AND ta.unit_id IN ({})",
-            in_list(5, ids.len())
+               AND t.id <> $5 AND ta.unit_id IN ({})",
+            in_list(6, ids.len())
         );
-        let trained = sql!(tx.conn(), fetch_all_with Trained, &q, |q| {
+        let earlier = sql!(tx.conn(), fetch_all_with Trained, &q, |q| {
             let mut q = q
                 .bind(framework.id)
                 .bind(indicator_id)
                 .bind(framework.period_start.to_string())
-                .bind(new.held_on.to_string());
+                .bind(new.held_on.to_string())
+                .bind(id);
             for i in &ids {
                 q = q.bind(*i);
             }
             q
         })?;
         // The same person written twice with different case or spacing is one official.
-        let mut people: HashMap<i64, BTreeSet<String>> = HashMap::new();
-        for t in trained {
-            people.entry(t.unit_id).or_default().insert(
-                fold(&t.name)
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            );
+        let person = |name: &str| fold(name).split_whitespace().collect::<Vec<_>>().join(" ");
+        let mut already: HashMap<i64, BTreeSet<String>> = HashMap::new();
+        for t in earlier {
+            already.entry(t.unit_id).or_default().insert(person(&t.name));
         }
-        // Each unit's latest number of officials: the denominator of its latest figure.
+        let mut newly: HashMap<i64, BTreeSet<String>> = HashMap::new();
+        for a in &attendees {
+            let unit_id = units[&a.unit_code].0;
+            let name = person(&a.name);
+            if !already.get(&unit_id).is_some_and(|s| s.contains(&name)) {
+                newly.entry(unit_id).or_default().insert(name);
+            }
+        }
+        // Each unit's figure in force on the training day: what the training adds to.
         let q = format!(
             "SELECT {OBSERVATION_COLUMNS} FROM observations o
-             WHERE o.indicator_id = $1 AND o.denominator IS NOT NULL AND o.observed_on <= $2
+             WHERE o.indicator_id = $1 AND o.observed_on <= $2
                AND o.unit_id IN ({}) ORDER BY o.unit_id, o.observed_on, o.id",
             in_list(3, ids.len())
         );
-        let mut denominators: HashMap<i64, i64> = HashMap::new();
+        let mut latest: HashMap<i64, Figure> = HashMap::new();
         for row in sql!(tx.conn(), fetch_all_with ObservationRow, &q, |q| {
             let mut q = q.bind(indicator_id).bind(new.held_on.to_string());
             for i in &ids {
@@ -297,9 +302,7 @@ impl Store {
             }
             q
         })? {
-            if let Figure::Ratio { denominator, .. } = row.to_observation()?.figure {
-                denominators.insert(row.unit_id, denominator);
-            }
+            latest.insert(row.unit_id, row.to_observation()?.figure);
         }
 
         let unit_names: BTreeMap<&str, String> = {
@@ -315,15 +318,25 @@ impl Store {
         let mut evidence = Vec::with_capacity(codes.len());
         for code in &codes {
             let (unit_id, _) = units[*code];
-            let n = people.get(&unit_id).map_or(0, |p| p.len()) as i64;
+            let added = newly.get(&unit_id).map_or(0, |p| p.len()) as i64;
+            let before = latest.get(&unit_id).copied();
             let officials = new
                 .officials
                 .get(*code)
                 .copied()
                 .filter(|o| *o > 0)
-                .or_else(|| denominators.get(&unit_id).copied());
+                .or(match before {
+                    Some(Figure::Ratio { denominator, .. }) => Some(denominator),
+                    _ => None,
+                });
             let figure = match indicator.measure {
-                Measure::Count => Figure::Amount(Decimal::from_int(n)),
+                Measure::Count => {
+                    let had = match before {
+                        Some(Figure::Amount(a)) => a.thousandths() / Decimal::SCALE,
+                        _ => 0,
+                    };
+                    Figure::Amount(Decimal::from_int(had + added))
+                }
                 Measure::Ratio | Measure::Percent => {
                     let Some(officials) = officials else {
                         let name = &unit_names[*code];
@@ -338,7 +351,17 @@ impl Store {
                             ),
                         ));
                     };
-                    let numerator = n.min(officials);
+                    // Officials trained before: the figure's numerator, or its percentage of
+                    // the unit's officials.
+                    let had = match before {
+                        Some(Figure::Ratio { numerator, .. }) => numerator,
+                        Some(Figure::Amount(pct)) => {
+                            (i128::from(pct.thousandths()) * i128::from(officials)
+                                / (100 * i128::from(Decimal::SCALE))) as i64
+                        }
+                        _ => 0,
+                    };
+                    let numerator = (had + added).min(officials);
                     if indicator.measure == Measure::Ratio {
                         Figure::Ratio {
                             numerator,
@@ -353,6 +376,11 @@ impl Store {
                 }
                 Measure::YesNo => unreachable!("refused above"),
             };
+            // A unit whose figure the training does not change (all its officials were
+            // trained already) gets no new figure.
+            if before == Some(figure) {
+                continue;
+            }
             items.push(NewObservation {
                 unit_code: code.to_string(),
                 indicator_code: indicator.code.clone(),
@@ -370,7 +398,10 @@ impl Store {
                 title: format!("Tập huấn: {topic}"),
             }]);
         }
-        let written = write_observations_in(
+        let written = if items.is_empty() {
+            Vec::new()
+        } else {
+            write_observations_in(
             &mut tx.conn(),
             framework,
             &rules,
@@ -379,7 +410,8 @@ impl Store {
             actor,
             None,
         )
-        .await?;
+        .await?
+        };
         for observation_id in &written {
             sql!(tx.conn(), execute
                 "INSERT INTO training_observations (training_id, observation_id) VALUES ($1, $2)",
