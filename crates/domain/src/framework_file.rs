@@ -249,7 +249,12 @@ impl Checker<'_> {
     }
 
     /// A number (whole or decimal, at most three decimals) of at least 0, or an error at it.
-    fn number(&mut self, value: &Spanned<toml::Value>, key: &str, example: &str) -> Option<Decimal> {
+    fn number(
+        &mut self,
+        value: &Spanned<toml::Value>,
+        key: &str,
+        example: &str,
+    ) -> Option<Decimal> {
         let parsed = match value.get_ref() {
             toml::Value::Integer(i) => i.checked_mul(Decimal::SCALE).map(|_| Decimal::from_int(*i)),
             toml::Value::Float(f) => f.to_string().parse().ok(),
@@ -369,7 +374,10 @@ impl Checker<'_> {
     /// An indicator's scoring rule (`scoring`, `tiers`), checked against its measure, target
     /// and points; `None` after an error. Tiers without `points` set the points to the highest
     /// tier's.
-    #[allow(clippy::too_many_arguments, reason = "the parts of one indicator the rule depends on")]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the parts of one indicator the rule depends on"
+    )]
     fn scoring(
         &mut self,
         rule: Option<Spanned<String>>,
@@ -467,14 +475,23 @@ impl Checker<'_> {
             }
             "proportional" => {
                 if !measure.is_percentage() {
-                    wrong_measure(self, "chỉ tiêu tỷ lệ (percent, ratio)", "percentages (percent, ratio)");
+                    wrong_measure(
+                        self,
+                        "chỉ tiêu tỷ lệ (percent, ratio)",
+                        "percentages (percent, ratio)",
+                    );
                 }
                 Scoring::Proportional
             }
             "proportional_to_target" => {
                 if measure == Measure::YesNo {
-                    wrong_measure(self, "chỉ tiêu số lượng hoặc tỷ lệ", "counts and percentages");
-                } else if matches!(target, Target::Threshold { value, .. } if *value == Decimal::ZERO) {
+                    wrong_measure(
+                        self,
+                        "chỉ tiêu số lượng hoặc tỷ lệ",
+                        "counts and percentages",
+                    );
+                } else if matches!(target, Target::Threshold { value, .. } if *value == Decimal::ZERO)
+                {
                     ok = false;
                     self.error(
                         rule_span.clone(),
@@ -619,8 +636,14 @@ impl Checker<'_> {
                     self.error(
                         p.span(),
                         bi(
-                            format!("bậc thấp hơn không được nhiều điểm hơn: {tier_points} > {}", prev.points),
-                            format!("a lower tier cannot earn more points: {tier_points} > {}", prev.points),
+                            format!(
+                                "bậc thấp hơn không được nhiều điểm hơn: {tier_points} > {}",
+                                prev.points
+                            ),
+                            format!(
+                                "a lower tier cannot earn more points: {tier_points} > {}",
+                                prev.points
+                            ),
                         ),
                         None,
                     );
@@ -668,7 +691,10 @@ impl Checker<'_> {
         let Some(rule) = raw.rule else {
             self.error(
                 span,
-                bi("`[recognition]` thiếu `rule`", "`[recognition]` is missing `rule`"),
+                bi(
+                    "`[recognition]` thiếu `rule`",
+                    "`[recognition]` is missing `rule`",
+                ),
                 Some(bi(
                     format!("thêm `rule = \"...\"`, một trong: {RULES}"),
                     format!("add `rule = \"...\"`, one of: {RULES}"),

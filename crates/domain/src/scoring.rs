@@ -17,7 +17,9 @@
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
-use crate::{Decimal, Figure, Framework, Indicator, Lang, Ratio, Scoring, Status, Target, UnitKind};
+use crate::{
+    Decimal, Figure, Framework, Indicator, Lang, Ratio, Scoring, Status, Target, UnitKind,
+};
 
 /// What a unit stands at on one indicator: its status on the day and the figure in force then.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -190,7 +192,9 @@ pub fn unit_score(
         let (sum, weights) = groups
             .iter()
             .filter_map(|g| Some((g.value?, g.weight.unwrap_or(Decimal::ZERO).as_ratio())))
-            .fold((zero(), zero()), |(s, w), (v, wt)| (s.add(v.mul(wt)), w.add(wt)));
+            .fold((zero(), zero()), |(s, w), (v, wt)| {
+                (s.add(v.mul(wt)), w.add(wt))
+            });
         (weights > zero()).then(|| sum.div(weights))
     } else {
         (possible > zero()).then(|| earned.div(possible))

@@ -134,7 +134,9 @@ fn a_mixed_framework_reads_its_rules_weights_and_recognition() {
         }
     );
     assert!(scoring::describe(&f, Lang::Vi).contains("Nhận thức số 40; Chính quyền số 60"));
-    assert!(scoring::describe(&f, Lang::En).contains("Digital awareness 40; Digital government 60"));
+    assert!(
+        scoring::describe(&f, Lang::En).contains("Digital awareness 40; Digital government 60")
+    );
 }
 
 #[test]
@@ -201,7 +203,11 @@ fn unit_scores_and_ranking_ties_included() {
     let value = |name: &str| scored.iter().find(|s| s.0 == name).unwrap().1.value;
     assert_eq!(
         value("Quảng Tiến"),
-        Some(Ratio::new(40 * 5, 6).add(Ratio::new(60 * 33, 50)).div(Ratio::from_int(100)))
+        Some(
+            Ratio::new(40 * 5, 6)
+                .add(Ratio::new(60 * 33, 50))
+                .div(Ratio::from_int(100))
+        )
     );
     assert_eq!(score_text(value("Quảng Tiến"), Lang::Vi), "0,729");
     assert_eq!(value("Đông Hải"), Some(Ratio::new(85, 100)));
@@ -265,7 +271,9 @@ fn every_scoring_mistake_is_reported_at_its_place() {
         (
             with(
                 "",
-                &format!("{count}tiers = [{{ at_least = 2, points = 10 }}, {{ at_least = 3, points = 5 }}]"),
+                &format!(
+                    "{count}tiers = [{{ at_least = 2, points = 10 }}, {{ at_least = 3, points = 5 }}]"
+                ),
                 "",
             ),
             (19, 54),
@@ -274,7 +282,9 @@ fn every_scoring_mistake_is_reported_at_its_place() {
         (
             with(
                 "",
-                &format!("{count}tiers = [{{ at_least = 3, points = 10 }}, {{ at_least = 2, points = 15 }}]"),
+                &format!(
+                    "{count}tiers = [{{ at_least = 3, points = 10 }}, {{ at_least = 2, points = 15 }}]"
+                ),
                 "",
             ),
             (19, 66),
@@ -299,7 +309,11 @@ fn every_scoring_mistake_is_reported_at_its_place() {
             "scoring rule «proportional» needs `points`",
         ),
         (
-            with("", &format!("{count}points = 5\nscoring = \"proportional\""), ""),
+            with(
+                "",
+                &format!("{count}points = 5\nscoring = \"proportional\""),
+                "",
+            ),
             (20, 11),
             "scoring rule «proportional» is only for percentages",
         ),
@@ -331,7 +345,7 @@ fn every_scoring_mistake_is_reported_at_its_place() {
             "`points = 15` differs from the highest tier's points (20)",
         ),
         (
-            with("weight = -1", &format!("{count}"), ""),
+            with("weight = -1", count, ""),
             (11, 10),
             "`weight` must be a number of at least 0",
         ),
@@ -372,8 +386,13 @@ fn every_scoring_mistake_is_reported_at_its_place() {
     let mut wrong = Vec::new();
     for (source, (line, column), message) in cases {
         let found = mistakes(&source);
-        if found.len() != 1 || (found[0].0, found[0].1) != (line, column) || !found[0].2.contains(message) {
-            wrong.push(format!("expected «{message}» at {line}:{column}, got {found:?}"));
+        if found.len() != 1
+            || (found[0].0, found[0].1) != (line, column)
+            || !found[0].2.contains(message)
+        {
+            wrong.push(format!(
+                "expected «{message}» at {line}:{column}, got {found:?}"
+            ));
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
