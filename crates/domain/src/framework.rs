@@ -37,6 +37,9 @@ pub struct Group {
     pub code: String,
     pub name: String,
     pub name_en: String,
+    /// The group's weight in the unit score (`crate::scoring`); `None` when the framework
+    /// weighs no group (every group then weighs by its points).
+    pub weight: Option<Decimal>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,8 +55,10 @@ pub struct Indicator {
     /// Unit kinds the indicator applies to; never empty.
     pub applies_to: Vec<UnitKind>,
     pub mandatory: bool,
-    /// Points the indicator is worth when a framework is scored.
+    /// Points the indicator is worth when a framework is scored (for tiers: the highest tier's).
     pub points: Option<Decimal>,
+    /// How the points are earned (`crate::scoring`).
+    pub scoring: Scoring,
     /// What evidence a figure needs (e.g. "Quyết định thành lập Ban chỉ đạo").
     pub evidence: Vec<String>,
     /// The same in English, item for item; empty when the framework gives none.
@@ -89,6 +94,46 @@ impl Indicator {
             Applicability::Excluded(reason.to_string())
         } else {
             Applicability::Applies
+        }
+    }
+}
+
+/// How an indicator earns its points (`scoring = "..."` in a framework file).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Scoring {
+    /// Full points when the indicator's status is achieved, else 0 (the default).
+    #[default]
+    Achieved,
+    /// Yes/no indicators: full points when the latest answer meets the target, else 0.
+    Answer,
+    /// Percent and ratio indicators: points × the value as a fraction (72,5% earns 0.725 of the
+    /// points), capped at the full points.
+    Proportional,
+    /// Count, percent and ratio indicators: points × value ÷ target value, capped at the full
+    /// points (3 meetings of a target of 4 earn ¾ of the points).
+    ProportionalToTarget,
+    /// Count, percent and ratio indicators: the points of the highest tier the value reaches,
+    /// 0 below every tier. Tiers are in strictly descending order of `at_least`.
+    Tiers(Vec<ScoreTier>),
+}
+
+/// One tier of a tiered rule: a value of at least `at_least` (in percent for percentages)
+/// earns `points`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScoreTier {
+    pub at_least: Decimal,
+    pub points: Decimal,
+}
+
+impl Scoring {
+    /// The code written in framework files.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Scoring::Achieved => "achieved",
+            Scoring::Answer => "yes_no",
+            Scoring::Proportional => "proportional",
+            Scoring::ProportionalToTarget => "proportional_to_target",
+            Scoring::Tiers(_) => "tiers",
         }
     }
 }

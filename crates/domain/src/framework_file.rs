@@ -9,7 +9,9 @@ use serde::Deserialize;
 use toml::Spanned;
 use unicode_normalization::UnicodeNormalization;
 
-use crate::framework::{Comparator, Framework, Group, Indicator, Measure, Target};
+use crate::framework::{
+    Comparator, Framework, Group, Indicator, Measure, ScoreTier, Scoring, Target,
+};
 use crate::{Bilingual, Date, Decimal, RecognitionRule, UnitKind};
 
 /// One mistake in a framework file.
@@ -96,6 +98,22 @@ struct RawFramework {
     groups: Vec<Spanned<RawGroup>>,
     #[serde(default)]
     indicators: Vec<Spanned<RawIndicator>>,
+    recognition: Option<Spanned<RawRecognition>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRecognition {
+    rule: Option<Spanned<String>>,
+    optional_percent: Option<Spanned<toml::Value>>,
+    min_score: Option<Spanned<toml::Value>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTier {
+    at_least: Option<Spanned<toml::Value>>,
+    points: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize)]
@@ -111,6 +129,7 @@ struct RawGroup {
     code: Option<Spanned<String>>,
     name: Option<Spanned<String>>,
     name_en: Option<Spanned<String>>,
+    weight: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize)]
@@ -126,6 +145,8 @@ struct RawIndicator {
     applies_to: Option<Spanned<Vec<Spanned<String>>>>,
     mandatory: Option<Spanned<bool>>,
     points: Option<Spanned<toml::Value>>,
+    scoring: Option<Spanned<String>>,
+    tiers: Option<Spanned<Vec<Spanned<RawTier>>>>,
     #[serde(default)]
     evidence: Vec<Spanned<String>>,
     evidence_en: Option<Spanned<Vec<Spanned<String>>>>,
@@ -227,6 +248,37 @@ impl Checker<'_> {
         Some((code, span))
     }
 
+    /// A number (whole or decimal, at most three decimals) of at least 0, or an error at it.
+    fn number(
+        &mut self,
+        value: &Spanned<toml::Value>,
+        key: &str,
+        example: &str,
+    ) -> Option<Decimal> {
+        let parsed = match value.get_ref() {
+            toml::Value::Integer(i) => i.checked_mul(Decimal::SCALE).map(|_| Decimal::from_int(*i)),
+            toml::Value::Float(f) => f.to_string().parse().ok(),
+            _ => None,
+        };
+        match parsed {
+            Some(d) if !d.is_negative() => Some(d),
+            _ => {
+                self.error(
+                    value.span(),
+                    bi(
+                        format!("`{key}` phải là một số không âm"),
+                        format!("`{key}` must be a number of at least 0"),
+                    ),
+                    Some(bi(
+                        format!("ví dụ: `{key} = {example}`"),
+                        format!("e.g. `{key} = {example}`"),
+                    )),
+                );
+                None
+            }
+        }
+    }
+
     fn date(&mut self, value: Spanned<toml::Value>, key: &str) -> Option<Date> {
         let span = value.span();
         let parsed = match value.get_ref() {
@@ -317,6 +369,444 @@ impl Checker<'_> {
             return None;
         }
         ok.then_some(kinds)
+    }
+
+    /// An indicator's scoring rule (`scoring`, `tiers`), checked against its measure, target
+    /// and points; `None` after an error. Tiers without `points` set the points to the highest
+    /// tier's.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the parts of one indicator the rule depends on"
+    )]
+    fn scoring(
+        &mut self,
+        rule: Option<Spanned<String>>,
+        tiers: Option<Spanned<Vec<Spanned<RawTier>>>>,
+        measure: Option<Measure>,
+        target: Option<&Target>,
+        points: &mut Option<Decimal>,
+        points_span: Option<Range<usize>>,
+        points_bad: bool,
+        owner: Range<usize>,
+    ) -> Option<Scoring> {
+        const RULES: &str = "achieved, yes_no, proportional, proportional_to_target, tiers";
+        let rule_span = rule.as_ref().map_or(owner.clone(), Spanned::span);
+        let code = match &rule {
+            Some(r) => r.get_ref().trim().to_string(),
+            None if tiers.is_some() => "tiers".to_string(),
+            None => "achieved".to_string(),
+        };
+        if !RULES.split(", ").any(|r| r == code) {
+            self.error(
+                rule_span,
+                bi(
+                    format!("quy tắc tính điểm «{code}» không tồn tại"),
+                    format!("unknown scoring rule «{code}»"),
+                ),
+                Some(bi(
+                    format!("dùng một trong: {RULES}"),
+                    format!("use one of: {RULES}"),
+                )),
+            );
+            return None;
+        }
+        if let Some(t) = &tiers
+            && code != "tiers"
+        {
+            self.error(
+                t.span(),
+                bi(
+                    format!("`tiers` chỉ dùng với `scoring = \"tiers\"`, không phải «{code}»"),
+                    format!("`tiers` is only for `scoring = \"tiers\"`, not «{code}»"),
+                ),
+                Some(bi(
+                    "bỏ `tiers`, hoặc viết `scoring = \"tiers\"`",
+                    "remove `tiers`, or write `scoring = \"tiers\"`",
+                )),
+            );
+            return None;
+        }
+        let (Some(measure), Some(target)) = (measure, target) else {
+            return Some(Scoring::Achieved);
+        };
+        let mut ok = true;
+        let mut wrong_measure = |checker: &mut Self, what_vi: &str, what_en: &str| {
+            ok = false;
+            checker.error(
+                rule_span.clone(),
+                bi(
+                    format!("quy tắc tính điểm «{code}» chỉ dùng cho {what_vi}, không dùng cho chỉ tiêu `measure = \"{measure}\"`"),
+                    format!("scoring rule «{code}» is only for {what_en}, not for `measure = \"{measure}\"`"),
+                ),
+                Some(bi(
+                    format!("dùng một trong: {RULES}, phù hợp với cách đo"),
+                    format!("use one of: {RULES} that fits the measure"),
+                )),
+            );
+        };
+        let lower_target = matches!(
+            target,
+            Target::Threshold {
+                comparator: Comparator::Le | Comparator::Lt,
+                ..
+            }
+        );
+        if lower_target && code.starts_with("proportional") {
+            self.error(
+                rule_span.clone(),
+                bi(
+                    format!("quy tắc tính điểm «{code}» không dùng cho mục tiêu «càng thấp càng tốt» (<=, <)"),
+                    format!("scoring rule «{code}» does not fit a target where lower is better (<=, <)"),
+                ),
+                Some(bi(
+                    "dùng `scoring = \"achieved\"` hoặc `\"tiers\"`",
+                    "use `scoring = \"achieved\"` or `\"tiers\"`",
+                )),
+            );
+            return None;
+        }
+        let scoring = match code.as_str() {
+            "achieved" => Scoring::Achieved,
+            "yes_no" => {
+                if measure != Measure::YesNo {
+                    wrong_measure(self, "chỉ tiêu có/không", "yes/no indicators");
+                }
+                Scoring::Answer
+            }
+            "proportional" => {
+                if !measure.is_percentage() {
+                    wrong_measure(
+                        self,
+                        "chỉ tiêu tỷ lệ (percent, ratio)",
+                        "percentages (percent, ratio)",
+                    );
+                }
+                Scoring::Proportional
+            }
+            "proportional_to_target" => {
+                if measure == Measure::YesNo {
+                    wrong_measure(
+                        self,
+                        "chỉ tiêu số lượng hoặc tỷ lệ",
+                        "counts and percentages",
+                    );
+                } else if matches!(target, Target::Threshold { value, .. } if *value == Decimal::ZERO)
+                {
+                    ok = false;
+                    self.error(
+                        rule_span.clone(),
+                        bi(
+                            "không chia được cho mục tiêu 0",
+                            "a target of 0 cannot be divided by",
+                        ),
+                        Some(bi(
+                            "dùng `scoring = \"achieved\"` hoặc `\"tiers\"`",
+                            "use `scoring = \"achieved\"` or `\"tiers\"`",
+                        )),
+                    );
+                }
+                Scoring::ProportionalToTarget
+            }
+            _ => {
+                let Some(list) = tiers else {
+                    self.error(
+                        rule_span,
+                        bi(
+                            "`scoring = \"tiers\"` cần danh sách `tiers`",
+                            "`scoring = \"tiers\"` needs a `tiers` list",
+                        ),
+                        Some(bi(
+                            "ví dụ: `tiers = [{ at_least = 4, points = 20 }, { at_least = 2, points = 10 }]`",
+                            "e.g. `tiers = [{ at_least = 4, points = 20 }, { at_least = 2, points = 10 }]`",
+                        )),
+                    );
+                    return None;
+                };
+                let list_span = list.span();
+                if measure == Measure::YesNo {
+                    self.error(
+                        list_span,
+                        bi(
+                            "chỉ tiêu có/không không dùng bậc điểm (`tiers`)",
+                            "a yes/no indicator takes no tiers",
+                        ),
+                        Some(bi(
+                            "bỏ `tiers` và dùng `scoring = \"yes_no\"`",
+                            "remove `tiers` and use `scoring = \"yes_no\"`",
+                        )),
+                    );
+                    return None;
+                }
+                self.tiers(list, list_span, measure, points, points_span, points_bad)?
+            }
+        };
+        if ok && rule.is_some() && points.is_none() && !points_bad {
+            self.error(
+                rule.as_ref().map_or(owner, Spanned::span),
+                bi(
+                    format!("quy tắc tính điểm «{code}» cần `points`"),
+                    format!("scoring rule «{code}» needs `points`"),
+                ),
+                Some(bi("thêm ví dụ `points = 10`", "add e.g. `points = 10`")),
+            );
+            return None;
+        }
+        ok.then_some(scoring)
+    }
+
+    fn tiers(
+        &mut self,
+        list: Spanned<Vec<Spanned<RawTier>>>,
+        list_span: Range<usize>,
+        measure: Measure,
+        points: &mut Option<Decimal>,
+        points_span: Option<Range<usize>>,
+        points_bad: bool,
+    ) -> Option<Scoring> {
+        let example = bi(
+            "ví dụ: `tiers = [{ at_least = 4, points = 20 }, { at_least = 3, points = 15 }]`",
+            "e.g. `tiers = [{ at_least = 4, points = 20 }, { at_least = 3, points = 15 }]`",
+        );
+        let list = list.into_inner();
+        if list.is_empty() {
+            self.error(
+                list_span,
+                bi("`tiers` không được rỗng", "`tiers` must not be empty"),
+                Some(example),
+            );
+            return None;
+        }
+        let mut tiers: Vec<ScoreTier> = Vec::new();
+        let mut ok = true;
+        for tier in list {
+            let span = tier.span();
+            let tier = tier.into_inner();
+            let (Some(at), Some(p)) = (tier.at_least, tier.points) else {
+                ok = false;
+                self.error(
+                    span,
+                    bi(
+                        "mỗi bậc cần cả `at_least` và `points`",
+                        "every tier needs both `at_least` and `points`",
+                    ),
+                    Some(example.clone()),
+                );
+                continue;
+            };
+            let (Some(at_least), Some(tier_points)) = (
+                self.number(&at, "at_least", "4"),
+                self.number(&p, "points", "20"),
+            ) else {
+                ok = false;
+                continue;
+            };
+            if measure.is_percentage() && at_least > Decimal::from_int(100) {
+                ok = false;
+                self.error(
+                    at.span(),
+                    bi(
+                        format!("bậc {}% nằm ngoài khoảng 0–100%", at_least),
+                        format!("tier {}% lies outside 0–100%", at_least),
+                    ),
+                    Some(bi(
+                        "với chỉ tiêu tỷ lệ, `at_least` tính bằng phần trăm, từ 0 đến 100",
+                        "for a percentage, `at_least` is in percent, from 0 to 100",
+                    )),
+                );
+                continue;
+            }
+            if let Some(prev) = tiers.last() {
+                if at_least >= prev.at_least {
+                    ok = false;
+                    self.error(
+                        at.span(),
+                        bi(
+                            format!("các bậc phải xếp giảm dần: `at_least = {at_least}` không nhỏ hơn bậc trước ({})", prev.at_least),
+                            format!("tiers must be in descending order: `at_least = {at_least}` is not below the tier before ({})", prev.at_least),
+                        ),
+                        Some(bi(
+                            "viết bậc cao nhất trước, mỗi bậc sau thấp hơn bậc trước",
+                            "write the highest tier first, each next one lower",
+                        )),
+                    );
+                    continue;
+                }
+                if tier_points > prev.points {
+                    ok = false;
+                    self.error(
+                        p.span(),
+                        bi(
+                            format!(
+                                "bậc thấp hơn không được nhiều điểm hơn: {tier_points} > {}",
+                                prev.points
+                            ),
+                            format!(
+                                "a lower tier cannot earn more points: {tier_points} > {}",
+                                prev.points
+                            ),
+                        ),
+                        None,
+                    );
+                    continue;
+                }
+            }
+            tiers.push(ScoreTier {
+                at_least,
+                points: tier_points,
+            });
+        }
+        if !ok {
+            return None;
+        }
+        let top = tiers[0].points;
+        match (*points, points_span) {
+            (Some(p), Some(span)) if p != top => {
+                self.error(
+                    span,
+                    bi(
+                        format!("`points = {p}` khác số điểm của bậc cao nhất ({top})"),
+                        format!("`points = {p}` differs from the highest tier's points ({top})"),
+                    ),
+                    Some(bi(
+                        format!("viết `points = {top}`, hoặc bỏ `points`"),
+                        format!("write `points = {top}`, or leave `points` out"),
+                    )),
+                );
+                return None;
+            }
+            (None, _) if !points_bad => *points = Some(top),
+            _ => {}
+        }
+        Some(Scoring::Tiers(tiers))
+    }
+
+    /// The `[recognition]` table; the default rule when there is none.
+    fn recognition(&mut self, raw: Option<Spanned<RawRecognition>>) -> Option<RecognitionRule> {
+        const RULES: &str = "all_applicable, mandatory_and_optional, score";
+        let Some(raw) = raw else {
+            return Some(RecognitionRule::default());
+        };
+        let span = raw.span();
+        let raw = raw.into_inner();
+        let Some(rule) = raw.rule else {
+            self.error(
+                span,
+                bi(
+                    "`[recognition]` thiếu `rule`",
+                    "`[recognition]` is missing `rule`",
+                ),
+                Some(bi(
+                    format!("thêm `rule = \"...\"`, một trong: {RULES}"),
+                    format!("add `rule = \"...\"`, one of: {RULES}"),
+                )),
+            );
+            return None;
+        };
+        let not_for = |checker: &mut Self, key: &str, value: &Option<Spanned<toml::Value>>| {
+            if let Some(v) = value {
+                checker.error(
+                    v.span(),
+                    bi(
+                        format!("`{key}` không dùng với `rule = \"{}\"`", rule.get_ref()),
+                        format!("`{key}` does not go with `rule = \"{}\"`", rule.get_ref()),
+                    ),
+                    Some(bi("bỏ dòng này", "remove this line")),
+                );
+                true
+            } else {
+                false
+            }
+        };
+        let required = |checker: &mut Self, key: &str, example: &str| {
+            checker.error(
+                rule.span(),
+                bi(
+                    format!("`rule = \"{}\"` cần `{key}`", rule.get_ref()),
+                    format!("`rule = \"{}\"` needs `{key}`", rule.get_ref()),
+                ),
+                Some(bi(
+                    format!("thêm `{key} = {example}`"),
+                    format!("add `{key} = {example}`"),
+                )),
+            );
+        };
+        match rule.get_ref().trim() {
+            "all_applicable" => {
+                let a = not_for(self, "optional_percent", &raw.optional_percent);
+                let b = not_for(self, "min_score", &raw.min_score);
+                (!a && !b).then_some(RecognitionRule::AllApplicable)
+            }
+            "mandatory_and_optional" => {
+                let extra = not_for(self, "min_score", &raw.min_score);
+                let Some(p) = &raw.optional_percent else {
+                    required(self, "optional_percent", "30");
+                    return None;
+                };
+                let percent = self.number(p, "optional_percent", "30")?;
+                if percent > Decimal::from_int(100) {
+                    self.error(
+                        p.span(),
+                        bi(
+                            format!("`optional_percent = {percent}` vượt quá 100"),
+                            format!("`optional_percent = {percent}` is above 100"),
+                        ),
+                        Some(bi(
+                            "dùng một số từ 0 đến 100, ví dụ `optional_percent = 30`",
+                            "use a number from 0 to 100, e.g. `optional_percent = 30`",
+                        )),
+                    );
+                    return None;
+                }
+                (!extra).then_some(RecognitionRule::MandatoryAndOptional {
+                    optional_percent: percent,
+                })
+            }
+            "score" => {
+                let extra = not_for(self, "optional_percent", &raw.optional_percent);
+                let Some(m) = &raw.min_score else {
+                    required(self, "min_score", "0.8");
+                    return None;
+                };
+                let outside = || {
+                    (
+                        bi(
+                            "`min_score` phải là một số từ 0 đến 1 (điểm theo thang 0–1)",
+                            "`min_score` must be a number from 0 to 1 (scores run from 0 to 1)",
+                        ),
+                        Some(bi("ví dụ: `min_score = 0.8`", "e.g. `min_score = 0.8`")),
+                    )
+                };
+                let parsed = match m.get_ref() {
+                    toml::Value::Integer(i) => Some(Decimal::from_int((*i).clamp(-10, 10))),
+                    toml::Value::Float(f) => f.to_string().parse::<Decimal>().ok(),
+                    _ => None,
+                };
+                match parsed {
+                    Some(min) if !min.is_negative() && min <= Decimal::from_int(1) => {
+                        (!extra).then_some(RecognitionRule::ScoreAtLeast { min_score: min })
+                    }
+                    _ => {
+                        let (message, help) = outside();
+                        self.error(m.span(), message, help);
+                        None
+                    }
+                }
+            }
+            other => {
+                self.error(
+                    rule.span(),
+                    bi(
+                        format!("quy tắc công nhận «{other}» không tồn tại"),
+                        format!("unknown recognition rule «{other}»"),
+                    ),
+                    Some(bi(
+                        format!("dùng một trong: {RULES}"),
+                        format!("use one of: {RULES}"),
+                    )),
+                );
+                None
+            }
+        }
     }
 
     fn check(&mut self, raw: RawFramework) -> Option<Framework> {
@@ -430,6 +920,7 @@ impl Checker<'_> {
 
         let mut groups = Vec::new();
         let mut group_codes: HashSet<String> = HashSet::new();
+        let (mut weights_given, mut unweighted) = (Vec::new(), Vec::new());
         if raw.groups.is_empty() {
             self.error(
                 whole.clone(),
@@ -449,6 +940,16 @@ impl Checker<'_> {
             let code = self.code(g.code, span.clone(), "\"chinh-quyen-so\"");
             let name = self.text(g.name, span.clone(), "name", "\"Chính quyền số\"");
             let name_en = self.text(g.name_en, span.clone(), "name_en", "\"Digital government\"");
+            let weight = match &g.weight {
+                Some(w) => {
+                    weights_given.push(w.span());
+                    self.number(w, "weight", "25").map(Some)
+                }
+                None => {
+                    unweighted.push(span.clone());
+                    Some(None)
+                }
+            };
             if let Some((code, code_span)) = code {
                 if !group_codes.insert(code.clone()) {
                     self.error(
@@ -462,13 +963,45 @@ impl Checker<'_> {
                             "give each group its own code",
                         )),
                     );
-                } else if let (Some(name), Some(name_en)) = (name, name_en) {
+                } else if let (Some(name), Some(name_en), Some(weight)) = (name, name_en, weight) {
                     groups.push(Group {
                         code,
                         name,
                         name_en,
+                        weight,
                     });
                 }
+            }
+        }
+        if !weights_given.is_empty() {
+            for span in &unweighted {
+                self.error(
+                    span.clone(),
+                    bi(
+                        "nhóm này thiếu `weight`: khi một nhóm có trọng số thì mọi nhóm đều phải có",
+                        "this group has no `weight`: when one group has a weight, every group needs one",
+                    ),
+                    Some(bi(
+                        "thêm `weight = ...` (có thể là 0), hoặc bỏ `weight` ở mọi nhóm",
+                        "add `weight = ...` (0 is allowed), or remove `weight` from every group",
+                    )),
+                );
+            }
+            if unweighted.is_empty()
+                && groups.len() == group_codes.len()
+                && groups.iter().all(|g| g.weight == Some(Decimal::ZERO))
+            {
+                self.error(
+                    weights_given[0].clone(),
+                    bi(
+                        "mọi nhóm đều có trọng số 0: không tính được điểm",
+                        "every group weighs 0: no score could be computed",
+                    ),
+                    Some(bi(
+                        "cho ít nhất một nhóm trọng số lớn hơn 0",
+                        "give at least one group a weight above 0",
+                    )),
+                );
             }
         }
 
@@ -605,28 +1138,23 @@ impl Checker<'_> {
                 Some(list) => self.kinds(list),
                 None => default_kinds.clone(),
             };
-            let points = ind.points.and_then(|p| {
-                let span = p.span();
-                let parsed = match p.get_ref() {
-                    toml::Value::Integer(i) => Some(Decimal::from_int(*i)),
-                    toml::Value::Float(f) => f.to_string().parse().ok(),
-                    _ => None,
-                };
-                match parsed {
-                    Some(d) if !d.is_negative() => Some(d),
-                    _ => {
-                        self.error(
-                            span,
-                            bi(
-                                "`points` phải là một số không âm",
-                                "`points` must be a number of at least 0",
-                            ),
-                            Some(bi("ví dụ: `points = 10`", "e.g. `points = 10`")),
-                        );
-                        None
-                    }
-                }
-            });
+            let points_span = ind.points.as_ref().map(Spanned::span);
+            let points_bad = ind.points.is_some();
+            let mut points = ind
+                .points
+                .as_ref()
+                .and_then(|p| self.number(p, "points", "10"));
+            let points_bad = points_bad && points.is_none();
+            let scoring = self.scoring(
+                ind.scoring,
+                ind.tiers,
+                measure,
+                target.as_ref(),
+                &mut points,
+                points_span,
+                points_bad,
+                span.clone(),
+            );
             for (key, unit) in [
                 ("count_unit", &ind.count_unit),
                 ("count_unit_en", &ind.count_unit_en),
@@ -673,6 +1201,9 @@ impl Checker<'_> {
                     .map(|e| e.into_inner().trim().nfc().collect())
                     .collect(),
             };
+            if scoring.is_none() {
+                continue;
+            }
             if let (
                 Some((code, _)),
                 Some(group),
@@ -696,6 +1227,7 @@ impl Checker<'_> {
                     applies_to,
                     mandatory: ind.mandatory.is_none_or(|m| m.into_inner()),
                     points,
+                    scoring: scoring.unwrap_or_default(),
                     evidence,
                     evidence_en,
                     count_unit: ind
@@ -708,6 +1240,7 @@ impl Checker<'_> {
             }
         }
 
+        let recognition = self.recognition(raw.recognition);
         Some(Framework {
             code: code?,
             version: version?,
@@ -717,7 +1250,7 @@ impl Checker<'_> {
             period_end: period_end?,
             groups,
             indicators,
-            recognition: RecognitionRule::default(),
+            recognition: recognition?,
         })
     }
 }

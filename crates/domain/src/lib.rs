@@ -8,6 +8,7 @@
 //! - [`status`]: the status rules, for one date ([`Rules::assess`]) or as spans over all dates
 //!   ([`Rules::timeline`]).
 //! - [`summary`]: counts per unit and group, and roll-ups.
+//! - [`scoring`]: points per indicator, unit scores 0–1 and rankings.
 //! - [`recognition`]: the rule a framework states for recognising a unit.
 //! - [`report`]: the sentences and heading parts of progress reports.
 //! - [`text`]: diacritic-insensitive search keys and Vietnamese collation.
@@ -21,6 +22,7 @@ pub mod number;
 pub mod observation;
 pub mod recognition;
 pub mod report;
+pub mod scoring;
 pub mod status;
 pub mod summary;
 pub mod tasks;
@@ -30,7 +32,8 @@ pub mod unit_list;
 
 pub use date::{Date, DateParseError};
 pub use framework::{
-    Applicability, Comparator, Framework, Group, Indicator, Measure, Target, yes_no_label,
+    Applicability, Comparator, Framework, Group, Indicator, Measure, ScoreTier, Scoring, Target,
+    yes_no_label,
 };
 pub use i18n::{Bilingual, Lang};
 pub use number::{Decimal, DecimalError, Ratio, parse_whole_number, percent_text};

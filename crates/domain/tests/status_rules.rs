@@ -40,6 +40,7 @@ fn indicator(
         ],
         mandatory: true,
         points: None,
+        scoring: Default::default(),
         evidence: Vec::new(),
         evidence_en: Vec::new(),
         count_unit: count_unit.map(str::to_string),
