@@ -180,6 +180,7 @@ mod tests {
             applies_to: vec![UnitKind::Phuong],
             mandatory: true,
             points: None,
+            scoring: crate::framework::Scoring::default(),
             evidence: vec![],
             evidence_en: vec![],
             count_unit: None,
