@@ -140,9 +140,9 @@ const BAC_SON: Table = &[
         &[
             of("2022-03-31", 6, BS_OFFICIALS),
             of("2022-06-30", 11, BS_OFFICIALS),
+            // The rest are trained at the city's training of 18/11/2022, which writes the
+            // figure when it is recorded (`story::TRAINING`).
             of("2022-09-30", 17, BS_OFFICIALS),
-            of("2022-11-30", BS_OFFICIALS, BS_OFFICIALS)
-                .note("Hoàn thành sau lớp tập huấn chuyên sâu của phòng Văn hóa - Thông tin"),
         ],
     ),
     (

@@ -6,7 +6,9 @@
 //! 31/10/2022); the organisations' members, the tasks' wording and dates, the officials trained,
 //! the decision numbers and signers are illustrative.
 
-use crate::{BAC_SON_CODE, CITY_CODE, QUANG_TIEN_CODE};
+use tiendo_domain::{Figure, Observation};
+
+use crate::{BAC_SON_CODE, CITY_CODE, DemoFigure, QUANG_TIEN_CODE, day};
 
 /// The province whose appraisers recognise the wards.
 pub const PROVINCE_CODE: &str = "38";
@@ -374,6 +376,24 @@ pub const TRAINING: DemoTraining = DemoTraining {
     ],
     recorded_by: "vhtt",
 };
+
+/// The figure recording [`TRAINING`] writes: Bắc Sơn's 22 officials of 22 trained. It is not
+/// among [`crate::figures`], which are the figures entered by hand.
+pub fn training_figure() -> DemoFigure {
+    DemoFigure {
+        unit_code: BAC_SON_CODE.to_string(),
+        indicator_code: TRAINING.indicator.to_string(),
+        observation: Observation {
+            observed_on: day(TRAINING.held_on),
+            figure: Figure::Ratio {
+                numerator: 22,
+                denominator: 22,
+            },
+            planned_by: None,
+            note: String::new(),
+        },
+    }
+}
 
 /// A ward's application for recognition and the province's decision on it.
 #[derive(Clone, Copy, Debug)]

@@ -778,3 +778,49 @@ async fn an_exported_dataset_imports_into_another_database_with_the_same_summari
         let _ = std::fs::remove_file(p);
     }
 }
+
+#[test]
+fn a_framework_with_a_bad_scoring_rule_is_refused_with_its_place() {
+    let file = repo("frameworks/examples/bad-scoring.toml");
+    let out = tiendo()
+        .args(["framework", "check"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let source = std::fs::read_to_string(&file).unwrap();
+    // The second tier is not below the first: reported at its `at_least` value.
+    let (line, text) = source
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("{ at_least = 4"))
+        .expect("bad-scoring.toml has a tier out of order");
+    let column = text[..text.find("4").unwrap()].chars().count() + 1;
+    let place = format!("bad-scoring.toml:{}:{column}:", line + 1);
+    for needle in [
+        format!("{place} lỗi: các bậc phải xếp giảm dần: `at_least = 4` không nhỏ hơn bậc trước (2)"),
+        format!("{place} error: tiers must be in descending order: `at_least = 4` is not below the tier before (2)"),
+        "gợi ý: viết bậc cao nhất trước".to_string(),
+        "help: write the highest tier first".to_string(),
+        "1 lỗi / 1 error(s)".to_string(),
+    ] {
+        assert!(stderr.contains(&needle), "{needle:?} in:\n{stderr}");
+    }
+}
+
+#[test]
+fn framework_check_accepts_the_dti_style_example() {
+    let out = tiendo()
+        .args(["framework", "check"])
+        .arg(repo("frameworks/examples/dti-style.toml"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("dti-style.toml: hợp lệ / valid: vi-du-dti-xa-2022 v1"),
+        "{stdout}"
+    );
+}

@@ -1,8 +1,13 @@
 //! Puts the Sầm Sơn 2022 demo dataset (`tiendo-demo`) into a store.
 
 use tiendo_domain::access::Role;
+use std::collections::HashMap;
+
+use tiendo_domain::Date;
+use tiendo_domain::tasks::TaskStatus;
 use tiendo_storage::{
-    Actor, EvidenceItem, NewObservation, NewUser, Period, Result, Store, grant, settings,
+    Actor, EvidenceItem, FrameworkRef, NewMeeting, NewObservation, NewOrganisation, NewTask,
+    NewTraining, NewTrainingAttendee, NewUser, Period, Result, Store, grant, settings,
 };
 
 use crate::auth::hash_password;
@@ -141,7 +146,7 @@ pub async fn load(store: &Store) -> Result<LoadedDemo> {
     let recorded = store
         .record_observations_with_evidence(&framework, &figures, &evidence, &actor)
         .await?;
-    let mut actors = std::collections::HashMap::new();
+    let mut actors = HashMap::new();
     for account in DEMO_ACCOUNTS {
         let user = store
             .create_user(
@@ -191,6 +196,7 @@ pub async fn load(store: &Store) -> Result<LoadedDemo> {
             &actors["samson"],
         )
         .await?;
+    let story = tell_the_story(store, &framework, &actors).await?;
     for (key, value) in [
         (settings::PUBLIC_DASHBOARD, "true"),
         (settings::ILLUSTRATIVE, "true"),
@@ -203,6 +209,139 @@ pub async fn load(store: &Store) -> Result<LoadedDemo> {
         units: units.len(),
         indicators: tiendo_demo::framework().indicators.len(),
         figures: recorded.len(),
+        tasks: story.tasks,
+    })
+}
+
+/// What [`tell_the_story`] put in.
+struct Story {
+    tasks: usize,
+}
+
+/// The story after the figures (`tiendo_demo::story`): the organisations, the meeting of
+/// 31/10/2022 with its five conclusions, the tasks they became and their progress, the training
+/// of November, through the same store functions the pages call.
+async fn tell_the_story(
+    store: &Store,
+    framework: &FrameworkRef,
+    actors: &HashMap<&str, Actor>,
+) -> Result<Story> {
+    use tiendo_demo::story::{self, Assignee};
+    let actor = Actor::system("demo");
+    let day = |s: &str| s.parse::<Date>().expect("a demo date");
+    let mut organisation_ids = HashMap::new();
+    for org in &story::ORGANISATIONS {
+        let created = store
+            .create_organisation(
+                &NewOrganisation {
+                    code: org.code.into(),
+                    name: org.name.into(),
+                    name_en: org.name_en.into(),
+                    kind: org.kind.into(),
+                    unit_code: org.unit.into(),
+                    supports: org.supports.iter().map(|g| g.to_string()).collect(),
+                },
+                &actor,
+            )
+            .await?;
+        organisation_ids.insert(org.code, created.id);
+        for member in org.members {
+            store.add_organisation_member(org.code, member, &actor).await?;
+        }
+    }
+
+    let m = &story::MEETING;
+    let meeting = store
+        .create_meeting(
+            framework,
+            &NewMeeting {
+                unit_code: m.unit.into(),
+                held_on: day(m.held_on),
+                title: m.title.into(),
+                chair: m.chair.into(),
+                place: m.place.into(),
+                attendees: m.attendees.join("\n"),
+                reviewed: m.units.iter().map(|u| u.to_string()).collect(),
+                as_of: None,
+            },
+            &actors[m.recorded_by],
+        )
+        .await?;
+    let mut version = 1;
+    let mut conclusions = Vec::new();
+    for text in m.conclusions {
+        let (id, next) = store
+            .add_conclusion(meeting, version, text, &actors[m.recorded_by])
+            .await?;
+        conclusions.push(id);
+        version = next;
+    }
+
+    for task in &story::TASKS {
+        let (organisation, unit) = match task.assignee {
+            Assignee::Organisation(code) => (Some(code.to_string()), None),
+            Assignee::Unit(code) => (None, Some(code.to_string())),
+        };
+        let created = store
+            .create_task(
+                &NewTask {
+                    framework: framework.clone(),
+                    title: task.title.into(),
+                    description: m.conclusions[task.conclusion - 1].into(),
+                    unit_codes: task.units.iter().map(|u| u.to_string()).collect(),
+                    indicator_codes: task.indicators.iter().map(|i| i.to_string()).collect(),
+                    assignee_organisation: organisation,
+                    assignee_unit: unit,
+                    due_on: day(task.due_on),
+                    conclusion_id: Some(conclusions[task.conclusion - 1]),
+                    created_on: day(m.held_on),
+                },
+                &actors[m.recorded_by],
+            )
+            .await?;
+        let mut version = created.version;
+        for note in task.notes {
+            let status: TaskStatus = note.status.parse().expect("a demo task status");
+            let text = format!("{}: {}", day(note.on).dmy(), note.note);
+            version = store
+                .update_task(created.id, version, status, &text, &actors[note.by])
+                .await?
+                .version;
+        }
+    }
+
+    let t = &story::TRAINING;
+    store
+        .record_training(
+            framework,
+            &NewTraining {
+                organiser_organisation_id: organisation_ids.get(t.organiser).copied(),
+                organiser: story::ORGANISATIONS
+                    .iter()
+                    .find(|o| o.code == t.organiser)
+                    .map_or(t.organiser, |o| o.name)
+                    .into(),
+                held_on: day(t.held_on),
+                topic: t.topic.into(),
+                place: t.place.into(),
+                indicator_code: Some(t.indicator.into()),
+                conclusion_id: Some(conclusions[t.conclusion - 1]),
+                attendees: t
+                    .attendees
+                    .iter()
+                    .map(|a| NewTrainingAttendee {
+                        unit_code: a.unit.into(),
+                        name: a.name.into(),
+                        position: a.position.into(),
+                    })
+                    .collect(),
+                officials: HashMap::new(),
+            },
+            &actors[t.recorded_by],
+        )
+        .await?;
+    Ok(Story {
+        tasks: story::TASKS.len(),
     })
 }
 
@@ -212,4 +351,5 @@ pub struct LoadedDemo {
     pub units: usize,
     pub indicators: usize,
     pub figures: usize,
+    pub tasks: usize,
 }
