@@ -30,7 +30,10 @@ impl Demo {
     fn load() -> Demo {
         let mut histories: BTreeMap<(String, String), Vec<Observation>> = BTreeMap::new();
         // The figures entered, and the one the November training writes when recorded.
-        for f in figures().into_iter().chain([tiendo_demo::story::training_figure()]) {
+        for f in figures()
+            .into_iter()
+            .chain([tiendo_demo::story::training_figure()])
+        {
             histories
                 .entry((f.unit_code, f.indicator_code))
                 .or_default()

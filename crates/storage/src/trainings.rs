@@ -277,7 +277,10 @@ impl Store {
         let person = |name: &str| fold(name).split_whitespace().collect::<Vec<_>>().join(" ");
         let mut already: HashMap<i64, BTreeSet<String>> = HashMap::new();
         for t in earlier {
-            already.entry(t.unit_id).or_default().insert(person(&t.name));
+            already
+                .entry(t.unit_id)
+                .or_default()
+                .insert(person(&t.name));
         }
         let mut newly: HashMap<i64, BTreeSet<String>> = HashMap::new();
         for a in &attendees {
@@ -357,7 +360,8 @@ impl Store {
                         Some(Figure::Ratio { numerator, .. }) => numerator,
                         Some(Figure::Amount(pct)) => {
                             (i128::from(pct.thousandths()) * i128::from(officials)
-                                / (100 * i128::from(Decimal::SCALE))) as i64
+                                / (100 * i128::from(Decimal::SCALE)))
+                                as i64
                         }
                         _ => 0,
                     };
@@ -402,15 +406,15 @@ impl Store {
             Vec::new()
         } else {
             write_observations_in(
-            &mut tx.conn(),
-            framework,
-            &rules,
-            &items,
-            &evidence,
-            actor,
-            None,
-        )
-        .await?
+                &mut tx.conn(),
+                framework,
+                &rules,
+                &items,
+                &evidence,
+                actor,
+                None,
+            )
+            .await?
         };
         for observation_id in &written {
             sql!(tx.conn(), execute

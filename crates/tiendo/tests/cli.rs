@@ -799,8 +799,12 @@ fn a_framework_with_a_bad_scoring_rule_is_refused_with_its_place() {
     let column = text[..text.find("4").unwrap()].chars().count() + 1;
     let place = format!("bad-scoring.toml:{}:{column}:", line + 1);
     for needle in [
-        format!("{place} lỗi: các bậc phải xếp giảm dần: `at_least = 4` không nhỏ hơn bậc trước (2)"),
-        format!("{place} error: tiers must be in descending order: `at_least = 4` is not below the tier before (2)"),
+        format!(
+            "{place} lỗi: các bậc phải xếp giảm dần: `at_least = 4` không nhỏ hơn bậc trước (2)"
+        ),
+        format!(
+            "{place} error: tiers must be in descending order: `at_least = 4` is not below the tier before (2)"
+        ),
         "gợi ý: viết bậc cao nhất trước".to_string(),
         "help: write the highest tier first".to_string(),
         "1 lỗi / 1 error(s)".to_string(),

@@ -1,7 +1,7 @@
 //! Puts the Sầm Sơn 2022 demo dataset (`tiendo-demo`) into a store.
 
-use tiendo_domain::access::Role;
 use std::collections::HashMap;
+use tiendo_domain::access::Role;
 
 use tiendo_domain::Date;
 use tiendo_domain::tasks::TaskStatus;
@@ -87,6 +87,17 @@ pub const DEMO_ACCOUNTS: [DemoAccount; 8] = [
 /// Empties the store and loads the demo: units, the framework, the exclusion, a year of
 /// figures; opens the read views to the public, on the meeting day, at the city.
 pub async fn load(store: &Store) -> Result<LoadedDemo> {
+    load_with(store, true).await
+}
+
+/// The demo's units, framework, figures, accounts and submissions without the story after the
+/// figures (no organisations, meeting, tasks or training): for tests of those mechanisms that
+/// start from an empty programme.
+pub async fn load_figures(store: &Store) -> Result<LoadedDemo> {
+    load_with(store, false).await
+}
+
+async fn load_with(store: &Store, with_story: bool) -> Result<LoadedDemo> {
     let actor = Actor::system("demo");
     // Re-creating the demo empties the database: never one that holds real data.
     let holds_data = !store.units().await?.is_empty();
@@ -196,7 +207,11 @@ pub async fn load(store: &Store) -> Result<LoadedDemo> {
             &actors["samson"],
         )
         .await?;
-    let story = tell_the_story(store, &framework, &actors).await?;
+    let story = if with_story {
+        tell_the_story(store, &framework, &actors).await?
+    } else {
+        Story { tasks: 0 }
+    };
     for (key, value) in [
         (settings::PUBLIC_DASHBOARD, "true"),
         (settings::ILLUSTRATIVE, "true"),
@@ -246,7 +261,9 @@ async fn tell_the_story(
             .await?;
         organisation_ids.insert(org.code, created.id);
         for member in org.members {
-            store.add_organisation_member(org.code, member, &actor).await?;
+            store
+                .add_organisation_member(org.code, member, &actor)
+                .await?;
         }
     }
 

@@ -10,7 +10,7 @@ use tiendo_domain::Date;
 use tiendo_storage::{Actor, NewOrganisation, Store, storage_tests};
 
 mod common;
-use common::{client, select, sign_in, sign_in_page, start};
+use common::{client, select, sign_in, sign_in_page, start_with_figures_only as start};
 
 storage_tests!(
     a_task_is_created_updated_and_guarded_against_stale_edits,

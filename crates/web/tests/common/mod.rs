@@ -20,6 +20,20 @@ pub fn test_files() -> tiendo_storage::FileStore {
 /// Loads the demo into `store` and serves it on a free port.
 pub async fn start(store: &Store) -> SocketAddr {
     tiendo_web::demo::load(store).await.expect("load the demo");
+    serve(store).await
+}
+
+/// Loads the demo's figures without its story (no organisations, meeting, tasks or training)
+/// and serves it on a free port.
+#[allow(dead_code)]
+pub async fn start_with_figures_only(store: &Store) -> SocketAddr {
+    tiendo_web::demo::load_figures(store)
+        .await
+        .expect("load the demo");
+    serve(store).await
+}
+
+async fn serve(store: &Store) -> SocketAddr {
     let (addr, server) =
         tiendo_web::bind(store.clone(), test_files(), "127.0.0.1:0".parse().unwrap())
             .await
