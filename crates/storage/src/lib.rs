@@ -20,6 +20,7 @@ mod frameworks;
 mod notifications;
 mod observations;
 mod reads;
+mod recognition;
 mod submissions;
 pub mod testing;
 mod units;
@@ -47,6 +48,9 @@ pub use observations::NewObservation;
 pub use reads::{
     CountSeries, GroupSummary, IndicatorRow, StatusMatrix, StatusSpan, Summary, UnitCounts,
     UnitStanding,
+};
+pub use recognition::{
+    Application, ApplicationItem, Appraisal, Decision, Recognition, RecognitionYear,
 };
 pub use submissions::{Change, Period, Submission};
 pub use units::FoundUnit;
