@@ -753,7 +753,7 @@ impl Store {
         quota: i64,
         actor: &Actor,
     ) -> Result<()> {
-        if quota < 0 || !(2000..=2100).contains(&year) {
+        if !(0..=i64::from(i32::MAX)).contains(&quota) || !(2000..=2100).contains(&year) {
             return Err(StorageError::invalid(
                 "chỉ tiêu công nhận là một số không âm, cho một năm từ 2000 đến 2100",
                 "a quota is a number of units, not negative, for a year from 2000 to 2100",
@@ -761,12 +761,12 @@ impl Store {
         }
         let mut tx = self.pool.begin().await?;
         let (unit_id, _) = Store::unit_with_id(&mut tx.conn(), province_code).await?;
-        let before = sql!(tx.conn(), fetch_optional_scalar i64,
+        let before = sql!(tx.conn(), fetch_optional_scalar i32,
             "SELECT quota FROM recognition_quotas WHERE unit_id = $1 AND year = $2", unit_id, year)?;
         sql!(tx.conn(), execute
             "INSERT INTO recognition_quotas (unit_id, year, quota) VALUES ($1, $2, $3)
              ON CONFLICT (unit_id, year) DO UPDATE SET quota = excluded.quota",
-            unit_id, year, quota)?;
+            unit_id, year, quota as i32)?;
         audit(
             &mut tx.conn(),
             actor,
@@ -792,7 +792,7 @@ impl Store {
         #[derive(sqlx::FromRow)]
         struct QuotaRow {
             year: i32,
-            quota: i64,
+            quota: i32,
         }
         let recognised = self.recognitions_under(province_code, framework).await?;
         let mut c = self.pool.acquire().await?;
@@ -806,7 +806,7 @@ impl Store {
                     q.year,
                     RecognitionYear {
                         year: q.year,
-                        quota: Some(q.quota),
+                        quota: Some(i64::from(q.quota)),
                         recognised: Vec::new(),
                     },
                 )
