@@ -101,8 +101,9 @@ struct ApiDoc;
 
 /// The OpenAPI document, as served at `/api/openapi.json`.
 pub fn openapi_json() -> String {
-    ApiDoc::openapi()
-        .to_pretty_json()
+    let mut doc = ApiDoc::openapi();
+    doc.merge(<crate::recognition::RecognitionApi as OpenApi>::openapi());
+    doc.to_pretty_json()
         .expect("the OpenAPI document serialises")
 }
 

@@ -14,6 +14,7 @@ mod indicator_page;
 mod matrix;
 mod pages;
 mod query;
+mod recognition;
 mod review_api;
 mod search;
 
@@ -72,6 +73,7 @@ pub fn router(state: AppState) -> Router {
         .merge(evidence::routes())
         .merge(review_api::routes())
         .merge(documents::routes())
+        .merge(recognition::routes())
         .fallback(pages::not_found)
         .with_state(state)
         // The fastest level: pages shrink by nine tenths all the same, in a fraction of the time
