@@ -236,8 +236,9 @@ pub fn readiness(
                     score: None,
                     gap: None,
                     sentence: Bilingual {
-                        vi: "Chưa xác định được điều kiện công nhận: chưa tính được điểm của đơn vị"
-                            .into(),
+                        vi:
+                            "Chưa xác định được điều kiện công nhận: chưa tính được điểm của đơn vị"
+                                .into(),
                         en: "Readiness unknown: the unit's score is not available".into(),
                     },
                 };
@@ -340,11 +341,17 @@ mod tests {
 
     #[test]
     fn mandatory_and_optional_with_no_optional_indicator_needs_only_the_mandatory() {
-        let list = [st("1.1", true, Status::Achieved), st("1.2", true, Status::Achieved)];
+        let list = [
+            st("1.1", true, Status::Achieved),
+            st("1.2", true, Status::Achieved),
+        ];
         let r = readiness(&PCT30, &list, None);
         assert!(r.ready, "{}", r.sentence.en);
         assert_eq!(r.optional_needed, 0);
-        let list = [st("1.1", true, Status::Achieved), st("1.2", true, Status::NotAchieved)];
+        let list = [
+            st("1.1", true, Status::Achieved),
+            st("1.2", true, Status::NotAchieved),
+        ];
         let r = readiness(&PCT30, &list, None);
         assert!(!r.ready);
         assert_eq!(r.blocking, vec!["1.2"]);
@@ -371,7 +378,11 @@ mod tests {
         assert_eq!(r.optional_needed, 1);
         assert_eq!(r.candidates.len(), 8);
         assert!(r.blocking.is_empty());
-        assert!(r.sentence.vi.contains("cần thêm 1 chỉ tiêu không bắt buộc"), "{}", r.sentence.vi);
+        assert!(
+            r.sentence.vi.contains("cần thêm 1 chỉ tiêu không bắt buộc"),
+            "{}",
+            r.sentence.vi
+        );
         // 30% of 7 is 2.1: three are needed; an excluded optional one shrinks the base.
         let seven: Vec<Standing> = (0..8)
             .map(|i| {
@@ -393,7 +404,10 @@ mod tests {
         let rule = RecognitionRule::ScoreAtLeast {
             min_score: Decimal::from_thousandths(800),
         };
-        let list = [st("1.1", true, Status::Achieved), st("1.2", false, Status::InProgress)];
+        let list = [
+            st("1.1", true, Status::Achieved),
+            st("1.2", false, Status::InProgress),
+        ];
         let r = readiness(&rule, &list, None);
         assert!(!r.ready);
         assert!(r.sentence.en.contains("not available"));

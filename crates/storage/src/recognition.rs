@@ -344,7 +344,10 @@ impl Store {
                     })
                     .collect();
                 let score = unit_score(&rules, &list);
-                (unit, tiendo_domain::readiness(&rules.recognition, &list, score))
+                (
+                    unit,
+                    tiendo_domain::readiness(&rules.recognition, &list, score),
+                )
             })
             .collect())
     }
@@ -371,8 +374,14 @@ impl Store {
             unit_id, framework.id)?;
         if let Some(id) = open {
             return Err(StorageError::invalid(
-                format!("{} đã có hồ sơ đề nghị công nhận số {id} đang thẩm định hoặc đã được công nhận theo bộ chỉ tiêu này", unit.name),
-                format!("{} already has application {id} in appraisal or recognised under this framework", unit.name),
+                format!(
+                    "{} đã có hồ sơ đề nghị công nhận số {id} đang thẩm định hoặc đã được công nhận theo bộ chỉ tiêu này",
+                    unit.name
+                ),
+                format!(
+                    "{} already has application {id} in appraisal or recognised under this framework",
+                    unit.name
+                ),
             ));
         }
         let stood = standings(&mut tx.conn(), &rules, framework.id, unit_id, applied_on).await?;
@@ -427,7 +436,10 @@ impl Store {
                 kind: "application.submitted".into(),
                 title: format!("{} đề nghị công nhận", unit.name),
                 title_en: format!("{} applies for recognition", unit.name),
-                body: format!("Hồ sơ nộp ngày {}, chờ thẩm định từng chỉ tiêu.", applied_on.dmy()),
+                body: format!(
+                    "Hồ sơ nộp ngày {}, chờ thẩm định từng chỉ tiêu.",
+                    applied_on.dmy()
+                ),
                 body_en: format!(
                     "Applied on {}, waiting for appraisal indicator by indicator.",
                     applied_on.dmy()
@@ -446,7 +458,9 @@ impl Store {
         let row = sql!(c.conn(), fetch_optional ApplicationRow,
             &format!("{APPLICATION_SELECT} WHERE a.id = $1"), id)?
         .ok_or_else(|| application_not_found(id))?;
-        let rules = self.framework_by_id(&mut c.conn(), row.framework_id).await?;
+        let rules = self
+            .framework_by_id(&mut c.conn(), row.framework_id)
+            .await?;
         #[derive(sqlx::FromRow)]
         struct ItemRow {
             code: String,
@@ -610,7 +624,10 @@ impl Store {
         let pending = item_codes(&mut tx.conn(), application_id, "pending").await?;
         if !pending.is_empty() {
             return Err(StorageError::invalid(
-                format!("chưa thẩm định xong: còn chỉ tiêu {} chưa xét", pending.join(", ")),
+                format!(
+                    "chưa thẩm định xong: còn chỉ tiêu {} chưa xét",
+                    pending.join(", ")
+                ),
                 format!(
                     "the appraisal is not finished: {} still pending",
                     pending.join(", ")
@@ -705,8 +722,14 @@ impl Store {
             &mut tx.conn(),
             unit_id,
             application_id,
-            format!("Hồ sơ đề nghị công nhận {} không được chấp thuận", unit.name),
-            format!("The application of {} for recognition was refused", unit.name),
+            format!(
+                "Hồ sơ đề nghị công nhận {} không được chấp thuận",
+                unit.name
+            ),
+            format!(
+                "The application of {} for recognition was refused",
+                unit.name
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -832,7 +855,11 @@ impl Store {
     }
 }
 
-async fn item_codes(conn: &mut Conn<'_>, application_id: i64, decision: &str) -> Result<Vec<String>> {
+async fn item_codes(
+    conn: &mut Conn<'_>,
+    application_id: i64,
+    decision: &str,
+) -> Result<Vec<String>> {
     Ok(sql!(&mut *conn, fetch_all_scalar String,
         "SELECT i.code FROM application_items t JOIN indicators i ON i.id = t.indicator_id
          WHERE t.application_id = $1 AND t.decision = $2 ORDER BY i.code",
@@ -847,7 +874,8 @@ async fn decided_notice(
     title: String,
     title_en: String,
 ) -> Result<()> {
-    let people = users_with_roles_over(&mut *conn, unit_id, &[Role::Officer, Role::Steering]).await?;
+    let people =
+        users_with_roles_over(&mut *conn, unit_id, &[Role::Officer, Role::Steering]).await?;
     notify(
         &mut *conn,
         &people,

@@ -4,8 +4,8 @@
 use tiendo_domain::access::Role;
 use tiendo_domain::{Date, Figure, Observation, Unit, UnitKind};
 use tiendo_storage::{
-    Actor, Appraisal, Decision, FrameworkRef, NewObservation, NewUser, StorageError, Store,
-    grant, storage_tests,
+    Actor, Appraisal, Decision, FrameworkRef, NewObservation, NewUser, StorageError, Store, grant,
+    storage_tests,
 };
 
 storage_tests!(
@@ -170,7 +170,10 @@ fn message(e: &StorageError) -> (String, String) {
 
 async fn readiness_flips_when_the_last_blocking_indicator_is_achieved(store: &Store) {
     let s = setup(store).await;
-    let r = store.readiness("14833", &s.fw, day("2022-04-01"), None).await.unwrap();
+    let r = store
+        .readiness("14833", &s.fw, day("2022-04-01"), None)
+        .await
+        .unwrap();
     assert!(!r.ready);
     assert_eq!(r.blocking, ["A", "B"], "C is excused and does not block");
     write(
@@ -185,7 +188,10 @@ async fn readiness_flips_when_the_last_blocking_indicator_is_achieved(store: &St
         },
     )
     .await;
-    let r = store.readiness("14833", &s.fw, day("2022-05-15"), None).await.unwrap();
+    let r = store
+        .readiness("14833", &s.fw, day("2022-05-15"), None)
+        .await
+        .unwrap();
     assert_eq!(r.blocking, ["B"]);
     // Applying now is refused, naming the indicator that blocks it.
     let refused = store
@@ -195,15 +201,32 @@ async fn readiness_flips_when_the_last_blocking_indicator_is_achieved(store: &St
     let (vi, en) = message(&refused);
     assert!(vi.contains("chưa đủ điều kiện") && vi.contains('B'), "{vi}");
     assert!(en.contains("not ready") && en.contains("(B)"), "{en}");
-    write(store, &s.fw, "14833", "B", "2022-06-01", Figure::YesNo(true)).await;
-    let r = store.readiness("14833", &s.fw, day("2022-06-01"), None).await.unwrap();
+    write(
+        store,
+        &s.fw,
+        "14833",
+        "B",
+        "2022-06-01",
+        Figure::YesNo(true),
+    )
+    .await;
+    let r = store
+        .readiness("14833", &s.fw, day("2022-06-01"), None)
+        .await
+        .unwrap();
     assert!(r.ready, "{}", r.sentence.en);
     assert!(r.blocking.is_empty());
     // The day before the last figure, it was not ready yet.
-    let before = store.readiness("14833", &s.fw, day("2022-05-31"), None).await.unwrap();
+    let before = store
+        .readiness("14833", &s.fw, day("2022-05-31"), None)
+        .await
+        .unwrap();
     assert!(!before.ready);
     // The batched read agrees, for every assessed unit under the city.
-    let all = store.readiness_under("382", &s.fw, day("2022-06-01")).await.unwrap();
+    let all = store
+        .readiness_under("382", &s.fw, day("2022-06-01"))
+        .await
+        .unwrap();
     assert!(all["14833"].ready);
     assert_eq!(all["14842"].blocking, ["A", "B", "C"]);
 }
@@ -219,19 +242,39 @@ async fn a_recognition_cannot_be_decided_on_an_application_with_a_rejected_indic
         address: None,
     };
     let app = store
-        .apply(&s.fw, "14833", day("2022-06-10"), "Đề nghị công nhận", &officer)
+        .apply(
+            &s.fw,
+            "14833",
+            day("2022-06-10"),
+            "Đề nghị công nhận",
+            &officer,
+        )
         .await
         .unwrap();
     assert_eq!(app.state, "submitted");
-    let codes: Vec<&str> = app.items.iter().map(|i| i.indicator_code.as_str()).collect();
+    let codes: Vec<&str> = app
+        .items
+        .iter()
+        .map(|i| i.indicator_code.as_str())
+        .collect();
     assert_eq!(codes, ["A", "B"], "one item per applicable indicator");
     assert!(app.items.iter().all(|i| i.decision == "pending"));
-    assert!(app.items[0].applied_figure.contains("90%"), "{}", app.items[0].applied_figure);
+    assert!(
+        app.items[0].applied_figure.contains("90%"),
+        "{}",
+        app.items[0].applied_figure
+    );
     // The province's appraiser is told; the other province's is not.
     let notices = store.notifications(s.appraiser_id, 10).await.unwrap();
     assert_eq!(notices.len(), 1);
     assert_eq!(notices[0].link, format!("/applications/{}", app.id));
-    assert!(store.notifications(s.other_appraiser_id, 10).await.unwrap().is_empty());
+    assert!(
+        store
+            .notifications(s.other_appraiser_id, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // A second application while one is in appraisal is refused.
     let twice = store
         .apply(&s.fw, "14833", day("2022-06-11"), "", &officer)
@@ -245,12 +288,24 @@ async fn a_recognition_cannot_be_decided_on_an_application_with_a_rejected_indic
         .unwrap();
     // A stale version is refused and changes nothing.
     let stale = store
-        .appraise_item(app.id, "B", &Appraisal::Accept, app.version - 1, &s.appraiser)
+        .appraise_item(
+            app.id,
+            "B",
+            &Appraisal::Accept,
+            app.version - 1,
+            &s.appraiser,
+        )
         .await
         .unwrap_err();
     assert!(matches!(stale, StorageError::Conflict { .. }));
     let blank = store
-        .appraise_item(app.id, "B", &Appraisal::Reject("  ".into()), app.version, &s.appraiser)
+        .appraise_item(
+            app.id,
+            "B",
+            &Appraisal::Reject("  ".into()),
+            app.version,
+            &s.appraiser,
+        )
         .await
         .unwrap_err();
     assert!(message(&blank).1.contains("needs a reason"));
@@ -265,7 +320,11 @@ async fn a_recognition_cannot_be_decided_on_an_application_with_a_rejected_indic
         .decide_application(app.id, &decision, app.version, &s.appraiser)
         .await
         .unwrap_err();
-    assert!(message(&early).1.contains("still pending"), "{:?}", message(&early));
+    assert!(
+        message(&early).1.contains("still pending"),
+        "{:?}",
+        message(&early)
+    );
     let app = store
         .appraise_item(
             app.id,
@@ -307,15 +366,16 @@ async fn a_recognition_cannot_be_decided_on_an_application_with_a_rejected_indic
         .apply(&s.fw, "14833", day("2022-08-01"), "", &officer)
         .await
         .unwrap();
-    assert_eq!(store.applications("14833", &s.fw).await.unwrap()[0].id, again.id);
+    assert_eq!(
+        store.applications("14833", &s.fw).await.unwrap()[0].id,
+        again.id
+    );
     let trail = store.audit_by_action("recognition.", 20).await.unwrap();
     assert!(trail.iter().any(|e| e.action == "recognition.refuse"));
     assert!(trail.iter().any(|e| e.action == "recognition.appraise"));
 }
 
-async fn the_unit_is_recognised_from_the_decision_date_and_counts_against_the_quota(
-    store: &Store,
-) {
+async fn the_unit_is_recognised_from_the_decision_date_and_counts_against_the_quota(store: &Store) {
     let s = setup(store).await;
     make_ready(store, &s.fw, "14833").await;
     let app = store
@@ -356,7 +416,10 @@ async fn the_unit_is_recognised_from_the_decision_date_and_counts_against_the_qu
     assert!(message(&again).1.contains("recognised"));
 
     for (year, quota) in [(2022, 94), (2023, 132), (2024, 133), (2025, 118)] {
-        store.set_quota("38", year, quota, &s.appraiser).await.unwrap();
+        store
+            .set_quota("38", year, quota, &s.appraiser)
+            .await
+            .unwrap();
     }
     store.set_quota("38", 2022, 94, &s.appraiser).await.unwrap();
     assert!(store.set_quota("38", 2023, -1, &s.appraiser).await.is_err());
@@ -376,7 +439,13 @@ async fn the_unit_is_recognised_from_the_decision_date_and_counts_against_the_qu
     );
     assert_eq!(years[0].recognised[0].unit_name, "Phường Bắc Sơn");
     // Another province has no quota and no recognised unit.
-    assert!(store.recognitions_by_year("40", &s.fw).await.unwrap().is_empty());
+    assert!(
+        store
+            .recognitions_by_year("40", &s.fw)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let under = store.recognitions_under("382", &s.fw).await.unwrap();
     assert_eq!(under.len(), 1);
 }

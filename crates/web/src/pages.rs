@@ -879,7 +879,9 @@ async fn build_unit_page(
         let spread = store
             .indicator_counts(code, &view.framework, view.as_of)
             .await?;
-        Some(overview(&view, &summary, &series, &spread, query, &path, &under)?)
+        Some(overview(
+            &view, &summary, &series, &spread, query, &path, &under,
+        )?)
     };
     let keep: Vec<(&str, &str)> = [
         ("group", query.group.as_deref()),

@@ -28,10 +28,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/units/{code}/recognition", get(unit_page))
         .route("/units/{code}/recognition/apply", post(apply_form))
         .route("/applications/{id}", get(application_page))
-        .route(
-            "/applications/{id}/items/{indicator}",
-            post(appraise_form),
-        )
+        .route("/applications/{id}/items/{indicator}", post(appraise_form))
         .route("/applications/{id}/decision", post(decide_form))
         .route("/applications/{id}/refusal", post(refuse_form))
         .route("/units/{code}/recognitions", get(province_page))
@@ -48,10 +45,7 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .route("/api/v1/applications/{id}/decision", post(decide_api))
         .route("/api/v1/applications/{id}/refusal", post(refuse_api))
-        .route(
-            "/api/v1/units/{code}/recognitions",
-            get(recognitions_api),
-        )
+        .route("/api/v1/units/{code}/recognitions", get(recognitions_api))
         .route(
             "/api/v1/units/{code}/quotas/{year}",
             axum::routing::put(quota_api),
@@ -251,7 +245,9 @@ fn state_label(state: &str, lang: Lang) -> String {
 fn tally_text(a: &Application, lang: Lang) -> String {
     let (accepted, rejected, pending) = a.tally();
     match lang {
-        Lang::Vi => format!("{accepted} chấp nhận · {rejected} không chấp nhận · {pending} chờ xét"),
+        Lang::Vi => {
+            format!("{accepted} chấp nhận · {rejected} không chấp nhận · {pending} chờ xét")
+        }
         Lang::En => format!("{accepted} accepted · {rejected} rejected · {pending} pending"),
     }
 }
@@ -470,11 +466,7 @@ async fn application_page(
 }
 
 /// Loads the application and checks that the viewer appraises its unit.
-async fn appraiser_of(
-    state: &AppState,
-    viewer: &Viewer,
-    id: i64,
-) -> Result<Application, AppError> {
+async fn appraiser_of(state: &AppState, viewer: &Viewer, id: i64) -> Result<Application, AppError> {
     let app = state.store.application(id).await?;
     state
         .authorize(viewer, Action::Appraise, &app.unit_code)
@@ -525,8 +517,12 @@ async fn decide_form(
         decided_on: parse_day(get("decided_on"), "Ngày quyết định", "The decision date")
             .map_err(fail)?,
         signer: nfc(get("signer")),
-        recognised_from: parse_day(get("recognised_from"), "Ngày công nhận", "The recognition date")
-            .map_err(fail)?,
+        recognised_from: parse_day(
+            get("recognised_from"),
+            "Ngày công nhận",
+            "The recognition date",
+        )
+        .map_err(fail)?,
     };
     let version = parse_version(fields.get("version")).map_err(fail)?;
     state
@@ -1006,7 +1002,11 @@ pub(crate) async fn decide_api(
         number: nfc(&input.number),
         decided_on: parse_day(&input.decided_on, "Ngày quyết định", "The decision date")?,
         signer: nfc(&input.signer),
-        recognised_from: parse_day(&input.recognised_from, "Ngày công nhận", "The recognition date")?,
+        recognised_from: parse_day(
+            &input.recognised_from,
+            "Ngày công nhận",
+            "The recognition date",
+        )?,
     };
     Ok(Json(
         state

@@ -52,10 +52,19 @@ async fn recognition_end_to_end(store: &Store) {
         .map(|v| v.as_str().unwrap().to_string())
         .collect();
     assert!(blocking.contains(&"HT-03".to_string()), "{blocking:?}");
-    let fw = store.framework_ref(Some("cds-xa-phuong-2022"), None).await.unwrap();
+    let fw = store
+        .framework_ref(Some("cds-xa-phuong-2022"), None)
+        .await
+        .unwrap();
     for code in blocking.iter().filter(|c| *c != "HT-03") {
         store
-            .set_exclusion(&fw, "14833", code, Some("Miễn để thử"), &Actor::system("test"))
+            .set_exclusion(
+                &fw,
+                "14833",
+                code,
+                Some("Miễn để thử"),
+                &Actor::system("test"),
+            )
             .await
             .unwrap();
     }
@@ -64,7 +73,8 @@ async fn recognition_end_to_end(store: &Store) {
     let (bacson, bacson_csrf) = sign_in(addr, "bacson").await;
     let base = format!("http://{addr}/api/v1");
     // Applying while not ready names the blocking indicator.
-    let apply = json!({"framework": "cds-xa-phuong-2022", "applied_on": "2022-10-31", "note": "Đề nghị"});
+    let apply =
+        json!({"framework": "cds-xa-phuong-2022", "applied_on": "2022-10-31", "note": "Đề nghị"});
     let (status, body) = send(
         &bacson,
         reqwest::Method::POST,
@@ -74,7 +84,10 @@ async fn recognition_end_to_end(store: &Store) {
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(body["error_en"].as_str().unwrap().contains("HT-03"), "{body}");
+    assert!(
+        body["error_en"].as_str().unwrap().contains("HT-03"),
+        "{body}"
+    );
     // The last figure: readiness flips.
     let (status, body) = send(
         &bacson,
@@ -95,10 +108,23 @@ async fn recognition_end_to_end(store: &Store) {
     assert_eq!(status, StatusCode::FORBIDDEN);
     // Another ward's officer may not apply for Bắc Sơn.
     let (quangtien, qt_csrf) = sign_in(addr, "quangtien").await;
-    let (status, _) = send(&quangtien, reqwest::Method::POST, url.clone(), Some(&qt_csrf), &apply).await;
+    let (status, _) = send(
+        &quangtien,
+        reqwest::Method::POST,
+        url.clone(),
+        Some(&qt_csrf),
+        &apply,
+    )
+    .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, app) =
-        send(&bacson, reqwest::Method::POST, url, Some(&bacson_csrf), &apply).await;
+    let (status, app) = send(
+        &bacson,
+        reqwest::Method::POST,
+        url,
+        Some(&bacson_csrf),
+        &apply,
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED, "{app}");
     let id = app["id"].as_i64().unwrap();
     let items = app["items"].as_array().unwrap();
@@ -130,11 +156,19 @@ async fn recognition_end_to_end(store: &Store) {
         )
         .await
         .unwrap();
-    let reject = json!({"decision": "reject", "reason": "Thiếu minh chứng", "version": app["version"]});
+    let reject =
+        json!({"decision": "reject", "reason": "Thiếu minh chứng", "version": app["version"]});
     let item_url = format!("{base}/applications/{id}/items/{first}");
     for who in ["samson", "bacson", "vhtt", "admin", "nghean"] {
         let (c, csrf) = sign_in(addr, who).await;
-        let (status, _) = send(&c, reqwest::Method::POST, item_url.clone(), Some(&csrf), &reject).await;
+        let (status, _) = send(
+            &c,
+            reqwest::Method::POST,
+            item_url.clone(),
+            Some(&csrf),
+            &reject,
+        )
+        .await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{who} may not appraise");
         let (status, _) = send(
             &c,
@@ -147,10 +181,23 @@ async fn recognition_end_to_end(store: &Store) {
         assert_eq!(status, StatusCode::FORBIDDEN, "{who} may not set quotas");
     }
     let (tinh, tinh_csrf) = sign_in(addr, "tinh").await;
-    let (status, _) = send(&tinh, reqwest::Method::POST, item_url.clone(), None, &reject).await;
+    let (status, _) = send(
+        &tinh,
+        reqwest::Method::POST,
+        item_url.clone(),
+        None,
+        &reject,
+    )
+    .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "CSRF required");
-    let (status, app) =
-        send(&tinh, reqwest::Method::POST, item_url.clone(), Some(&tinh_csrf), &reject).await;
+    let (status, app) = send(
+        &tinh,
+        reqwest::Method::POST,
+        item_url.clone(),
+        Some(&tinh_csrf),
+        &reject,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{app}");
     // Accept every other item.
     let mut app = app;
@@ -186,7 +233,12 @@ async fn recognition_end_to_end(store: &Store) {
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "rejected item: {body}");
-    assert!(body["error_en"].as_str().unwrap().contains("cannot be decided"));
+    assert!(
+        body["error_en"]
+            .as_str()
+            .unwrap()
+            .contains("cannot be decided")
+    );
     // A stale version is a conflict.
     let (status, _) = send(
         &tinh,
@@ -237,7 +289,11 @@ async fn recognition_end_to_end(store: &Store) {
     let (_, page) = get(addr, "/units/382?as_of=2022-11-30&lang=en").await;
     assert!(page.contains("Recognised from 20/11/2022"), "city overview");
     let (status, _) = get(addr, &format!("/applications/{id}")).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED, "the appraisal is not public");
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the appraisal is not public"
+    );
     let (status, page) = get_with(&bacson, addr, &format!("/applications/{id}")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("data-decision=\"accepted\""));
@@ -255,7 +311,9 @@ async fn recognition_end_to_end(store: &Store) {
         assert_eq!(status, StatusCode::NO_CONTENT);
     }
     let years: Value = client()
-        .get(format!("{base}/units/38/recognitions?framework=cds-xa-phuong-2022"))
+        .get(format!(
+            "{base}/units/38/recognitions?framework=cds-xa-phuong-2022"
+        ))
         .send()
         .await
         .unwrap()
@@ -274,7 +332,15 @@ async fn recognition_end_to_end(store: &Store) {
             )
         })
         .collect();
-    assert_eq!(summary, [(2022, 94, 1), (2023, 132, 0), (2024, 133, 0), (2025, 118, 0)]);
+    assert_eq!(
+        summary,
+        [
+            (2022, 94, 1),
+            (2023, 132, 0),
+            (2024, 133, 0),
+            (2025, 118, 0)
+        ]
+    );
     let (status, page) = get(addr, "/units/38/recognitions").await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("1/94"), "the year's count against its quota");
