@@ -22,6 +22,7 @@ mod notifications;
 mod observations;
 mod organisations;
 mod reads;
+mod recognition;
 mod submissions;
 mod tasks;
 pub mod testing;
@@ -58,6 +59,9 @@ pub use organisations::{
 pub use reads::{
     CountSeries, GroupSummary, IndicatorRow, StatusMatrix, StatusSpan, Summary, UnitCounts,
     UnitStanding,
+};
+pub use recognition::{
+    Application, ApplicationItem, Appraisal, Decision, Recognition, RecognitionYear,
 };
 pub use submissions::{Change, Period, Submission};
 pub use tasks::{NewTask, Task, TaskFilter, TaskNote, TaskUnit};

@@ -112,6 +112,7 @@ struct ApiDoc;
 pub fn openapi_json() -> String {
     let mut doc = ApiDoc::openapi();
     doc.merge(<crate::tasks::TasksApi as OpenApi>::openapi());
+    doc.merge(<crate::recognition::RecognitionApi as OpenApi>::openapi());
     doc.to_pretty_json()
         .expect("the OpenAPI document serialises")
 }

@@ -15,6 +15,7 @@ mod matrix;
 mod meetings;
 mod pages;
 mod query;
+mod recognition;
 mod review_api;
 mod search;
 mod tasks;
@@ -79,6 +80,7 @@ pub fn router(state: AppState) -> Router {
         .merge(tasks::routes())
         .merge(meetings::routes())
         .merge(trainings::routes())
+        .merge(recognition::routes())
         .fallback(pages::not_found)
         .with_state(state)
         // The fastest level: pages shrink by nine tenths all the same, in a fraction of the time

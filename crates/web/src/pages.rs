@@ -638,6 +638,8 @@ struct ChildView {
     kind_label: &'static str,
     counts: CountsView,
     ready: bool,
+    /// "Recognised from …", once recognised.
+    recognised: Option<String>,
     trend: String,
 }
 
@@ -755,6 +757,10 @@ struct UnitPage {
     downloads: Downloads,
     /// Issue 6: each indicator's support tasks, and one-click proposals (wards only).
     tasks: Option<crate::tasks::UnitTasks>,
+    // recognition: begin
+    /// Readiness under the framework's rule and any recognition (assessed units only).
+    recognition: Option<crate::recognition::RecognitionBlock>,
+    // recognition: end
 }
 
 /// The documents a unit's page offers: the report, the view's data, the template and the
@@ -865,13 +871,19 @@ async fn build_unit_page(
 
     let unit: &Unit = &summary.unit;
     let path = format!("/units/{}", unit.code);
+    // recognition: begin
+    let under = crate::recognition::UnderView::read(state, &view, code).await?;
+    let recognition = under.block(&view, code);
+    // recognition: end
     let overview = if summary.children.is_empty() {
         None
     } else {
         let spread = store
             .indicator_counts(code, &view.framework, view.as_of)
             .await?;
-        Some(overview(&view, &summary, &series, &spread, query, &path)?)
+        Some(overview(
+            &view, &summary, &series, &spread, query, &path, &under,
+        )?)
     };
     let keep: Vec<(&str, &str)> = [
         ("group", query.group.as_deref()),
@@ -957,7 +969,10 @@ async fn build_unit_page(
         framework_name: view.framework_name(),
         time: TimeNav::new(&view, &path, &keep),
         counts: CountsView::new(summary.counts, lang),
-        ready: summary.counts.all_achieved() && group.is_none(),
+        ready: group.is_none()
+            && under
+                .ready(code)
+                .unwrap_or_else(|| summary.counts.all_achieved()),
         group_name,
         all_groups_href: view.link(
             &path,
@@ -996,6 +1011,7 @@ async fn build_unit_page(
         entry_href: view.link(&format!("{path}/entry"), &[]),
         downloads,
         tasks,
+        recognition,
     })
 }
 
@@ -1007,6 +1023,7 @@ fn overview(
     spread: &HashMap<String, Counts>,
     query: &UnitQuery,
     path: &str,
+    under: &crate::recognition::UnderView,
 ) -> Result<Overview, AppError> {
     let lang = view.lang;
     let group = query.group.clone().unwrap_or_default();
@@ -1089,7 +1106,13 @@ fn overview(
                     kind_label: c.unit.kind.label(lang),
                     counts: CountsView::new(c.counts, lang),
                     // Readiness is about every indicator, so a group filter does not show it.
-                    ready: group.is_empty() && c.counts.all_achieved(),
+                    // The framework's rule for an assessed unit; every unit below achieving
+                    // everything for a district.
+                    ready: group.is_empty()
+                        && under
+                            .ready(&c.unit.code)
+                            .unwrap_or_else(|| c.counts.all_achieved()),
+                    recognised: under.recognised(&c.unit.code, lang),
                     trend,
                 },
                 &c.unit,
