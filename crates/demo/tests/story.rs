@@ -87,8 +87,7 @@ fn the_training_completes_bac_sons_officials_trained() {
     let before = tiendo_demo::figures()
         .into_iter()
         .filter(|f| f.unit_code == BAC_SON_CODE && f.indicator_code == TRAINING.indicator)
-        .filter(|f| f.observation.observed_on < TRAINING.held_on.parse().unwrap())
-        .last()
+        .rfind(|f| f.observation.observed_on < TRAINING.held_on.parse().unwrap())
         .expect("a figure before the training");
     let tiendo_domain::Figure::Ratio {
         numerator,

@@ -6,8 +6,9 @@ use tiendo_domain::access::Role;
 use tiendo_domain::Date;
 use tiendo_domain::tasks::TaskStatus;
 use tiendo_storage::{
-    Actor, EvidenceItem, FrameworkRef, NewMeeting, NewObservation, NewOrganisation, NewTask,
-    NewTraining, NewTrainingAttendee, NewUser, Period, Result, Store, grant, settings,
+    Actor, Appraisal, Decision, EvidenceItem, FrameworkRef, NewMeeting, NewObservation,
+    NewOrganisation, NewTask, NewTraining, NewTrainingAttendee, NewUser, Period, Result, Store,
+    grant, settings,
 };
 
 use crate::auth::hash_password;
@@ -357,6 +358,54 @@ async fn tell_the_story(
             &actors[t.recorded_by],
         )
         .await?;
+
+    // Both wards apply in January 2023; the province's appraiser accepts every indicator and
+    // the province recognises them; Thanh Hóa's yearly quotas.
+    for r in &story::RECOGNITIONS {
+        let mut application = store
+            .apply(
+                framework,
+                r.unit,
+                day(r.applied_on),
+                "",
+                &actors[r.applied_by],
+            )
+            .await?;
+        let codes: Vec<String> = application
+            .items
+            .iter()
+            .map(|i| i.indicator_code.clone())
+            .collect();
+        for code in &codes {
+            application = store
+                .appraise_item(
+                    application.id,
+                    code,
+                    &Appraisal::Accept,
+                    application.version,
+                    &actors[story::APPRAISER],
+                )
+                .await?;
+        }
+        store
+            .decide_application(
+                application.id,
+                &Decision {
+                    number: r.decision_number.into(),
+                    decided_on: day(r.decided_on),
+                    signer: r.signer.into(),
+                    recognised_from: day(r.decided_on),
+                },
+                application.version,
+                &actors[story::APPRAISER],
+            )
+            .await?;
+    }
+    for (year, quota) in story::QUOTAS {
+        store
+            .set_quota(story::PROVINCE_CODE, year, quota, &actors[story::APPRAISER])
+            .await?;
+    }
     Ok(Story {
         tasks: story::TASKS.len(),
     })

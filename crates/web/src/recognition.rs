@@ -189,10 +189,14 @@ impl UnderView {
                 .store
                 .readiness_under(code, &view.framework, view.as_of)
                 .await?,
+            // A view on a date shows only what had been decided by then.
             recognitions: state
                 .store
                 .recognitions_under(code, &view.framework)
-                .await?,
+                .await?
+                .into_iter()
+                .filter(|(_, r)| r.recognised_from <= view.as_of)
+                .collect(),
         })
     }
 
@@ -312,7 +316,14 @@ async fn unit_page(
             crumbs: crumbs(&view, &access.ancestors),
             framework_name: view.framework_name(),
             as_of: view.as_of.dmy(),
-            block: RecognitionBlock::new(&view, &code, &readiness, recognition.as_ref()),
+            block: RecognitionBlock::new(
+                &view,
+                &code,
+                &readiness,
+                recognition
+                    .as_ref()
+                    .filter(|r| r.recognised_from <= view.as_of),
+            ),
             can_read,
             applications,
             can_apply: access.allows(Action::Apply) && recognition.is_none(),

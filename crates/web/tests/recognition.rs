@@ -10,7 +10,7 @@ use tiendo_domain::access::Role;
 use tiendo_storage::{Actor, NewUser, Store, grant, storage_tests};
 
 mod common;
-use common::{client, get, get_with, sign_in, start};
+use common::{client, get, get_with, sign_in, start_with_figures_only as start};
 
 storage_tests!(recognition_end_to_end);
 
