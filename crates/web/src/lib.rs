@@ -17,6 +17,7 @@ mod pages;
 mod query;
 mod recognition;
 mod review_api;
+mod scores;
 mod search;
 mod tasks;
 mod trainings;
@@ -73,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         .merge(forms::routes())
         .merge(indicator_page::routes())
         .merge(matrix::routes())
+        .merge(scores::routes())
         .merge(search::routes())
         .merge(evidence::routes())
         .merge(review_api::routes())

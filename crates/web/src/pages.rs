@@ -687,6 +687,7 @@ struct Overview {
     ready: usize,
     indicators: Vec<IndicatorSpread>,
     matrix_href: String,
+    scores_href: String,
 }
 
 struct IndicatorView {
@@ -1237,6 +1238,7 @@ fn overview(
         headers,
         indicators,
         matrix_href: view.link(&format!("{path}/matrix"), &[]),
+        scores_href: view.link(&format!("{path}/scores"), &[]),
     })
 }
 
