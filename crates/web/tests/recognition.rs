@@ -345,7 +345,7 @@ async fn recognition_end_to_end(store: &Store) {
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("1/94"), "the year's count against its quota");
     assert!(page.contains("Phường Bắc Sơn"));
-    let (status, page) = get(addr, "/units/14833/recognition").await;
+    let (status, page) = get(addr, "/units/14833/recognition?as_of=2022-11-30").await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("Đã được công nhận từ 20/11/2022"));
 }
