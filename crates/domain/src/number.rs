@@ -245,6 +245,13 @@ impl Ratio {
         self.num as f64 / self.den as f64
     }
 
+    /// Rounded down to thousandths. Comparing the result with a [`Decimal`] (itself in
+    /// thousandths) gives the same answer as comparing the exact ratio, which rounding would not.
+    pub fn floor_thousandths(self) -> Decimal {
+        let q = (self.num * 1000).div_euclid(self.den);
+        Decimal(q.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64)
+    }
+
     /// Rounded half away from zero to `places` decimals (at most 3), for display.
     pub fn round_to(self, places: u32) -> Decimal {
         let places = places.min(3);
@@ -284,6 +291,14 @@ mod tests {
 
     fn d(s: &str) -> Decimal {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn floor_thousandths_never_rounds_up() {
+        assert_eq!(Ratio::new(899_875, 1_000_000).floor_thousandths(), d("0.899"));
+        assert_eq!(Ratio::new(9, 10).floor_thousandths(), d("0.9"));
+        assert_eq!(Ratio::new(-1, 3).floor_thousandths(), d("-0.334"));
+        assert_eq!(Ratio::new(899_875, 1_000_000).round_to(3), d("0.9"));
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! Recognition (công nhận): the rule a framework states for recognising a unit as having
 //! completed the programme.
 
-use crate::{Bilingual, Decimal, Lang, Status};
+use std::collections::HashMap;
+
+use crate::scoring::{self, IndicatorInput};
+use crate::{Bilingual, Decimal, Framework, Lang, Status, UnitKind};
 
 /// When a unit may be recognised, as the framework states it.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -287,6 +290,34 @@ pub fn readiness(
             }
         }
     }
+}
+
+/// The readiness of a unit of `kind` whose indicators stand as `inputs` (by indicator code;
+/// indicators missing from it are not assessed for the unit and left out), under the
+/// framework's own rule. A score rule reads the unit's score from the same inputs.
+pub fn unit_readiness(
+    framework: &Framework,
+    kind: UnitKind,
+    inputs: &HashMap<String, IndicatorInput>,
+) -> Readiness {
+    let list: Vec<Standing> = framework
+        .indicators
+        .iter()
+        .filter_map(|i| {
+            inputs.get(&i.code).map(|input| Standing {
+                code: i.code.clone(),
+                mandatory: i.mandatory,
+                status: input.status,
+            })
+        })
+        .collect();
+    let score = match framework.recognition {
+        RecognitionRule::ScoreAtLeast { .. } => scoring::unit_score(framework, kind, inputs)
+            .value
+            .map(|v| v.floor_thousandths()),
+        _ => None,
+    };
+    readiness(&framework.recognition, &list, score)
 }
 
 #[cfg(test)]

@@ -29,25 +29,13 @@ pub(crate) const OBSERVATION_COLUMNS: &str = "o.id, o.unit_id, o.indicator_id, o
 
 impl ObservationRow {
     pub(crate) fn to_observation(&self) -> Result<Observation> {
-        let figure = match (
+        let figure = figure_from_columns(
+            self.id,
             self.yes_no,
             self.amount_thousandths,
             self.numerator,
             self.denominator,
-        ) {
-            (Some(b), None, None, None) => Figure::YesNo(b),
-            (None, Some(t), None, None) => Figure::Amount(Decimal::from_thousandths(t)),
-            (None, None, Some(numerator), Some(denominator)) => Figure::Ratio {
-                numerator,
-                denominator,
-            },
-            _ => {
-                return Err(StorageError::Corrupt(format!(
-                    "observation {} has no single figure",
-                    self.id
-                )));
-            }
-        };
+        )?;
         Ok(Observation {
             observed_on: parse_date(&self.observed_on, "observed_on")?,
             figure,
@@ -58,6 +46,27 @@ impl ObservationRow {
                 .transpose()?,
             note: self.note.clone(),
         })
+    }
+}
+
+/// The one figure an observation's columns hold (observation `id`, for the error).
+pub(crate) fn figure_from_columns(
+    id: i64,
+    yes_no: Option<bool>,
+    amount_thousandths: Option<i64>,
+    numerator: Option<i64>,
+    denominator: Option<i64>,
+) -> Result<Figure> {
+    match (yes_no, amount_thousandths, numerator, denominator) {
+        (Some(b), None, None, None) => Ok(Figure::YesNo(b)),
+        (None, Some(t), None, None) => Ok(Figure::Amount(Decimal::from_thousandths(t))),
+        (None, None, Some(numerator), Some(denominator)) => Ok(Figure::Ratio {
+            numerator,
+            denominator,
+        }),
+        _ => Err(StorageError::Corrupt(format!(
+            "observation {id} has no single figure"
+        ))),
     }
 }
 

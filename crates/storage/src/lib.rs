@@ -58,7 +58,7 @@ pub use organisations::{
 };
 pub use reads::{
     CountSeries, GroupSummary, IndicatorRow, StatusMatrix, StatusSpan, Summary, UnitCounts,
-    UnitStanding,
+    UnitInputs, UnitStanding,
 };
 pub use recognition::{
     Application, ApplicationItem, Appraisal, Decision, Recognition, RecognitionYear,

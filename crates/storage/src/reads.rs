@@ -3,9 +3,12 @@
 use std::collections::HashMap;
 use std::fmt::Write;
 
-use tiendo_domain::{Bilingual, Counts, Date, Group, Indicator, Observation, Status, Unit};
+use tiendo_domain::scoring::IndicatorInput;
+use tiendo_domain::{
+    Bilingual, Counts, Date, Group, Indicator, Observation, Status, Unit, UnitKind,
+};
 
-use crate::derive::{OBSERVATION_COLUMNS, ObservationRow};
+use crate::derive::{OBSERVATION_COLUMNS, ObservationRow, figure_from_columns};
 use crate::units::{UNIT_COLUMNS, UnitRow, parse_date};
 use crate::{FrameworkRef, Result, StorageError, Store};
 
@@ -689,4 +692,74 @@ impl Store {
         }
         Ok(out)
     }
+
+    /// What every assessed unit under `unit_code` (itself included when assessed) stands at on
+    /// `as_of`: its kind, and per indicator code the status and the figure that status rests on.
+    /// One query over the derived status spans, whatever the tree; it never reads history.
+    pub async fn indicator_inputs_under(
+        &self,
+        unit_code: &str,
+        framework: &FrameworkRef,
+        as_of: Date,
+    ) -> Result<HashMap<String, UnitInputs>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            unit_code: String,
+            kind: String,
+            code: String,
+            status: String,
+            observation_id: Option<i64>,
+            yes_no: Option<bool>,
+            amount_thousandths: Option<i64>,
+            numerator: Option<i64>,
+            denominator: Option<i64>,
+        }
+        let mut c = self.pool.acquire().await?;
+        let (unit_id, _) = Store::unit_with_id(&mut c.conn(), unit_code).await?;
+        let rows = sql!(c.conn(), fetch_all Row,
+            "SELECT u.code AS unit_code, u.kind, i.code, s.status, o.id AS observation_id,
+                    o.yes_no, o.amount_thousandths, o.numerator, o.denominator
+             FROM unit_ancestors a JOIN units u ON u.id = a.unit_id
+             JOIN indicator_status s ON s.unit_id = a.unit_id JOIN indicators i ON i.id = s.indicator_id
+             LEFT JOIN observations o ON o.id = s.observation_id
+             WHERE a.ancestor_id = $3 AND s.framework_id = $1 AND s.valid_from <= $2 AND s.valid_until > $2",
+            framework.id, as_of.to_string(), unit_id)?;
+        let mut out: HashMap<String, UnitInputs> = HashMap::new();
+        for r in rows {
+            let figure = r
+                .observation_id
+                .map(|id| {
+                    figure_from_columns(
+                        id,
+                        r.yes_no,
+                        r.amount_thousandths,
+                        r.numerator,
+                        r.denominator,
+                    )
+                })
+                .transpose()?;
+            let status: Status = r.status.parse().map_err(StorageError::Corrupt)?;
+            let unit = match out.entry(r.unit_code) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => e.insert(UnitInputs {
+                    kind: r
+                        .kind
+                        .parse()
+                        .map_err(|e| StorageError::Corrupt(format!("unit kind: {e}")))?,
+                    indicators: HashMap::new(),
+                }),
+            };
+            unit.indicators
+                .insert(r.code, IndicatorInput { status, figure });
+        }
+        Ok(out)
+    }
+}
+
+/// A unit's kind and what it stands at on each assessed indicator (see
+/// [`Store::indicator_inputs_under`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnitInputs {
+    pub kind: UnitKind,
+    pub indicators: HashMap<String, IndicatorInput>,
 }

@@ -6,7 +6,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use tiendo_domain::access::Role;
-use tiendo_domain::{Date, Decimal, Framework, Lang, Readiness, Standing, Status};
+use tiendo_domain::scoring::IndicatorInput;
+use tiendo_domain::{Date, Figure, Framework, Lang, Readiness, Standing, Status, UnitKind};
 
 use crate::accounts::{audit, utc_in};
 use crate::conn::Conn;
@@ -149,6 +150,8 @@ impl RecognitionRow {
 struct Stood {
     indicator_id: i64,
     standing: Standing,
+    /// The figure the status rests on, and how it reads.
+    value: Option<Figure>,
     figure: String,
 }
 
@@ -187,9 +190,8 @@ async fn standings(
         let Some(row) = by_code.remove(&indicator.code) else {
             continue;
         };
-        let figure = row
-            .observation_id
-            .and_then(|id| figures.get(&id))
+        let observation = row.observation_id.and_then(|id| figures.get(&id));
+        let figure = observation
             .map(|o| {
                 format!(
                     "{} ({})",
@@ -209,15 +211,28 @@ async fn standings(
                 mandatory: indicator.mandatory,
                 status: row.status.parse().map_err(StorageError::Corrupt)?,
             },
+            value: observation.map(|o| o.figure),
             figure,
         });
     }
     Ok(out)
 }
 
-/// The unit's score for a score rule: not computed here yet (the scoring part provides it).
-fn unit_score(_rules: &Framework, _standings: &[Standing]) -> Option<Decimal> {
-    None
+/// Readiness under the framework's rule, from the standings [`standings`] read.
+fn readiness_of(rules: &Framework, kind: UnitKind, stood: &[Stood]) -> Readiness {
+    let inputs: HashMap<String, IndicatorInput> = stood
+        .iter()
+        .map(|s| {
+            (
+                s.standing.code.clone(),
+                IndicatorInput {
+                    status: s.standing.status,
+                    figure: s.value,
+                },
+            )
+        })
+        .collect();
+    tiendo_domain::unit_readiness(rules, kind, &inputs)
 }
 
 fn conflict() -> StorageError {
@@ -278,76 +293,38 @@ fn application_not_found(id: i64) -> StorageError {
 }
 
 impl Store {
-    /// Whether the unit meets its framework's recognition rule on `as_of`, and what blocks it.
-    /// `score` is the unit's normalised score, for a framework that recognises by score.
+    /// Whether the unit meets its framework's recognition rule on `as_of`, and what blocks it
+    /// (for a score rule, the unit's score from the same standings).
     pub async fn readiness(
         &self,
         unit_code: &str,
         framework: &FrameworkRef,
         as_of: Date,
-        score: Option<Decimal>,
     ) -> Result<Readiness> {
         let rules = self.framework(framework).await?;
         let mut c = self.pool.acquire().await?;
-        let (unit_id, _) = Store::unit_with_id(&mut c.conn(), unit_code).await?;
-        let list: Vec<Standing> = standings(&mut c.conn(), &rules, framework.id, unit_id, as_of)
-            .await?
-            .into_iter()
-            .map(|s| s.standing)
-            .collect();
-        let score = score.or_else(|| unit_score(&rules, &list));
-        Ok(tiendo_domain::readiness(&rules.recognition, &list, score))
+        let (unit_id, unit) = Store::unit_with_id(&mut c.conn(), unit_code).await?;
+        let stood = standings(&mut c.conn(), &rules, framework.id, unit_id, as_of).await?;
+        Ok(readiness_of(&rules, unit.kind, &stood))
     }
 
     /// [`Store::readiness`] of every assessed unit under `unit_code` (the unit itself included
-    /// when it is assessed), by unit code, with no score: one query whatever the tree.
+    /// when it is assessed), by unit code: one query whatever the tree.
     pub async fn readiness_under(
         &self,
         unit_code: &str,
         framework: &FrameworkRef,
         as_of: Date,
     ) -> Result<HashMap<String, Readiness>> {
-        #[derive(sqlx::FromRow)]
-        struct Row {
-            unit_code: String,
-            code: String,
-            status: String,
-        }
         let rules = self.framework(framework).await?;
-        let mut c = self.pool.acquire().await?;
-        let (unit_id, _) = Store::unit_with_id(&mut c.conn(), unit_code).await?;
-        let rows = sql!(c.conn(), fetch_all Row,
-            "SELECT u.code AS unit_code, i.code, s.status
-             FROM unit_ancestors a JOIN units u ON u.id = a.unit_id
-             JOIN indicator_status s ON s.unit_id = a.unit_id JOIN indicators i ON i.id = s.indicator_id
-             WHERE a.ancestor_id = $3 AND s.framework_id = $1 AND s.valid_from <= $2 AND s.valid_until > $2",
-            framework.id, as_of.to_string(), unit_id)?;
-        let mut by_unit: HashMap<String, HashMap<String, Status>> = HashMap::new();
-        for r in rows {
-            by_unit
-                .entry(r.unit_code)
-                .or_default()
-                .insert(r.code, r.status.parse().map_err(StorageError::Corrupt)?);
-        }
-        Ok(by_unit
+        let inputs = self
+            .indicator_inputs_under(unit_code, framework, as_of)
+            .await?;
+        Ok(inputs
             .into_iter()
-            .map(|(unit, statuses)| {
-                let list: Vec<Standing> = rules
-                    .indicators
-                    .iter()
-                    .filter_map(|i| {
-                        statuses.get(&i.code).map(|s| Standing {
-                            code: i.code.clone(),
-                            mandatory: i.mandatory,
-                            status: *s,
-                        })
-                    })
-                    .collect();
-                let score = unit_score(&rules, &list);
-                (
-                    unit,
-                    tiendo_domain::readiness(&rules.recognition, &list, score),
-                )
+            .map(|(unit, i)| {
+                let ready = tiendo_domain::unit_readiness(&rules, i.kind, &i.indicators);
+                (unit, ready)
             })
             .collect())
     }
@@ -385,8 +362,7 @@ impl Store {
             ));
         }
         let stood = standings(&mut tx.conn(), &rules, framework.id, unit_id, applied_on).await?;
-        let list: Vec<Standing> = stood.iter().map(|s| s.standing.clone()).collect();
-        let ready = tiendo_domain::readiness(&rules.recognition, &list, unit_score(&rules, &list));
+        let ready = readiness_of(&rules, unit.kind, &stood);
         if !ready.ready {
             return Err(StorageError::invalid(
                 format!(

@@ -12,6 +12,7 @@ storage_tests!(
     readiness_flips_when_the_last_blocking_indicator_is_achieved,
     a_recognition_cannot_be_decided_on_an_application_with_a_rejected_indicator,
     the_unit_is_recognised_from_the_decision_date_and_counts_against_the_quota,
+    a_score_rule_is_met_only_once_the_exact_score_reaches_the_minimum,
 );
 
 const FRAMEWORK: &str = r#"
@@ -49,6 +50,44 @@ name = "Có cổng thông tin"
 name_en = "Portal in place"
 measure = "yes_no"
 target = "= yes"
+"#;
+
+/// The small framework scored: A earns 10 × its ratio, B 10 for a yes; 0.9 recognises.
+const SCORED: &str = r#"
+code = "scored"
+version = 1
+name = "Khung chấm điểm"
+name_en = "Scored framework"
+period = { start = 2022-01-01, end = 2025-12-31 }
+
+[[groups]]
+code = "g"
+name = "Nhóm"
+name_en = "Group"
+
+[[indicators]]
+code = "A"
+group = "g"
+name = "Tỷ lệ hồ sơ trực tuyến"
+name_en = "Dossiers online"
+measure = "ratio"
+target = ">= 80%"
+points = 10
+scoring = "proportional"
+
+[[indicators]]
+code = "B"
+group = "g"
+name = "Có kế hoạch"
+name_en = "Plan issued"
+measure = "yes_no"
+target = "= yes"
+points = 10
+scoring = "yes_no"
+
+[recognition]
+rule = "score"
+min_score = 0.9
 "#;
 
 fn day(s: &str) -> Date {
@@ -171,7 +210,7 @@ fn message(e: &StorageError) -> (String, String) {
 async fn readiness_flips_when_the_last_blocking_indicator_is_achieved(store: &Store) {
     let s = setup(store).await;
     let r = store
-        .readiness("14833", &s.fw, day("2022-04-01"), None)
+        .readiness("14833", &s.fw, day("2022-04-01"))
         .await
         .unwrap();
     assert!(!r.ready);
@@ -189,7 +228,7 @@ async fn readiness_flips_when_the_last_blocking_indicator_is_achieved(store: &St
     )
     .await;
     let r = store
-        .readiness("14833", &s.fw, day("2022-05-15"), None)
+        .readiness("14833", &s.fw, day("2022-05-15"))
         .await
         .unwrap();
     assert_eq!(r.blocking, ["B"]);
@@ -211,14 +250,14 @@ async fn readiness_flips_when_the_last_blocking_indicator_is_achieved(store: &St
     )
     .await;
     let r = store
-        .readiness("14833", &s.fw, day("2022-06-01"), None)
+        .readiness("14833", &s.fw, day("2022-06-01"))
         .await
         .unwrap();
     assert!(r.ready, "{}", r.sentence.en);
     assert!(r.blocking.is_empty());
     // The day before the last figure, it was not ready yet.
     let before = store
-        .readiness("14833", &s.fw, day("2022-05-31"), None)
+        .readiness("14833", &s.fw, day("2022-05-31"))
         .await
         .unwrap();
     assert!(!before.ready);
@@ -448,4 +487,59 @@ async fn the_unit_is_recognised_from_the_decision_date_and_counts_against_the_qu
     );
     let under = store.recognitions_under("382", &s.fw).await.unwrap();
     assert_eq!(under.len(), 1);
+}
+
+async fn a_score_rule_is_met_only_once_the_exact_score_reaches_the_minimum(store: &Store) {
+    let s = setup(store).await;
+    let fw = store.load_framework(SCORED).await.unwrap();
+    let ratio = |numerator, denominator| Figure::Ratio {
+        numerator,
+        denominator,
+    };
+    write(store, &fw, "14833", "B", "2022-03-01", Figure::YesNo(true)).await;
+    write(store, &fw, "14833", "A", "2022-03-01", ratio(70, 100)).await;
+    let r = store
+        .readiness("14833", &fw, day("2022-03-01"))
+        .await
+        .unwrap();
+    assert!(!r.ready, "{}", r.sentence.en);
+    assert_eq!(r.score, Some("0.85".parse().unwrap()), "(7 + 10) / 20");
+    assert_eq!(r.gap, Some("0.05".parse().unwrap()));
+    assert_eq!(r.blocking, ["A"], "A does not earn its full points");
+    // 79.975% earns 7.9975 points: a score of 0.899875, which rounds to 0.9 but does not reach it.
+    write(store, &fw, "14833", "A", "2022-04-01", ratio(31_990, 40_000)).await;
+    let r = store
+        .readiness("14833", &fw, day("2022-04-01"))
+        .await
+        .unwrap();
+    assert!(!r.ready, "{}", r.sentence.en);
+    assert_eq!(r.score, Some("0.899".parse().unwrap()));
+    assert!(r.sentence.vi.contains("0,899"), "{}", r.sentence.vi);
+    let refused = store
+        .apply(&fw, "14833", day("2022-04-01"), "", &s.appraiser)
+        .await
+        .unwrap_err();
+    assert!(message(&refused).1.contains("short of 0.9"), "{refused:?}");
+    // Exactly 80% makes 18 of 20 points: 0.9, the minimum.
+    write(store, &fw, "14833", "A", "2022-05-01", ratio(80, 100)).await;
+    let r = store
+        .readiness("14833", &fw, day("2022-05-01"))
+        .await
+        .unwrap();
+    assert!(r.ready, "{}", r.sentence.en);
+    assert_eq!(r.gap, Some("0".parse().unwrap()));
+    // The batched read scores every unit from the figures its statuses rest on.
+    let all = store
+        .readiness_under("382", &fw, day("2022-05-01"))
+        .await
+        .unwrap();
+    assert!(all["14833"].ready);
+    assert!(!all["14842"].ready, "no figures: a score of 0");
+    assert_eq!(all["14842"].score, Some("0".parse().unwrap()));
+    let before = store
+        .readiness_under("382", &fw, day("2022-04-30"))
+        .await
+        .unwrap();
+    assert!(!before["14833"].ready);
+    assert_eq!(before["14833"].score, Some("0.899".parse().unwrap()));
 }

@@ -113,6 +113,7 @@ pub fn openapi_json() -> String {
     let mut doc = ApiDoc::openapi();
     doc.merge(<crate::tasks::TasksApi as OpenApi>::openapi());
     doc.merge(<crate::recognition::RecognitionApi as OpenApi>::openapi());
+    doc.merge(<crate::scores::ScoresApi as OpenApi>::openapi());
     doc.to_pretty_json()
         .expect("the OpenAPI document serialises")
 }
@@ -150,7 +151,7 @@ impl From<&Unit> for UnitInfo {
 }
 
 #[derive(Serialize, ToSchema)]
-struct FrameworkInfo {
+pub(crate) struct FrameworkInfo {
     code: String,
     name: String,
     name_en: String,

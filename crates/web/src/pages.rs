@@ -741,8 +741,10 @@ struct UnitPage {
     framework_name: String,
     time: TimeNav,
     counts: CountsView,
-    /// Every applicable indicator achieved: ready to apply for recognition.
+    /// The unit meets the framework's recognition rule (stated in `recognition_rule`): ready
+    /// to apply for recognition.
     ready: bool,
+    recognition_rule: String,
     /// The group shown alone, when one is chosen, and the same view of every group.
     group_name: Option<String>,
     all_groups_href: String,
@@ -974,6 +976,7 @@ async fn build_unit_page(
             && under
                 .ready(code)
                 .unwrap_or_else(|| summary.counts.all_achieved()),
+        recognition_rule: view.rules.recognition.describe(lang),
         group_name,
         all_groups_href: view.link(
             &path,

@@ -287,9 +287,7 @@ async fn unit_page(
         access.check(Action::ReadSummary)?;
         let view = ViewContext::read(&state, &params, lang).await?;
         let store = &state.store;
-        let readiness = store
-            .readiness(&code, &view.framework, view.as_of, None)
-            .await?;
+        let readiness = store.readiness(&code, &view.framework, view.as_of).await?;
         let recognition = store.recognition(&code, &view.framework).await?;
         let can_read = access.allows(Action::ReadData);
         let applications = if can_read {
@@ -753,7 +751,7 @@ pub(crate) async fn readiness_api(
     };
     let fw = framework_for(&state, q.framework.as_deref(), as_of).await?;
     let rules = state.store.framework(&fw).await?;
-    let r = state.store.readiness(&code, &fw, as_of, None).await?;
+    let r = state.store.readiness(&code, &fw, as_of).await?;
     let recognition = state.store.recognition(&code, &fw).await?;
     Ok(Json(ReadinessInfo {
         unit: code,

@@ -3,12 +3,16 @@
 mod common;
 
 use reqwest::StatusCode;
+use serde_json::Value;
 use scraper::Html;
 use tiendo_storage::{Store, storage_tests};
 
 use common::{get, select, start, text, text_in};
 
-storage_tests!(the_city_ranks_its_wards_by_score_with_shared_places);
+storage_tests!(
+    the_city_ranks_its_wards_by_score_with_shared_places,
+    the_api_gives_the_same_ranking_as_the_page
+);
 
 async fn the_city_ranks_its_wards_by_score_with_shared_places(store: &Store) {
     let addr = start(store).await;
@@ -56,4 +60,42 @@ async fn the_city_ranks_its_wards_by_score_with_shared_places(store: &Store) {
     assert!(html.contains("/units/382/scores"));
     let (status, _) = get(addr, "/units/99999/scores").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+async fn the_api_gives_the_same_ranking_as_the_page(store: &Store) {
+    let addr = start(store).await;
+    let (status, html) = get(addr, "/units/382/scores?as_of=2022-10-31&lang=en").await;
+    assert_eq!(status, StatusCode::OK);
+    let doc = Html::parse_document(&html);
+    let page: Vec<(String, String, String)> = select(&doc, "table.scores tbody tr")
+        .iter()
+        .map(|row| {
+            (
+                text_in(row, "td.place"),
+                text_in(row, "th a"),
+                text_in(row, "td.score"),
+            )
+        })
+        .collect();
+    let (status, body) = get(addr, "/api/v1/units/382/scores?as_of=2022-10-31").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let json: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["as_of"], "2022-10-31");
+    assert!(json["rule"].as_str().is_some_and(|r| !r.is_empty()));
+    assert!(json["rule_en"].as_str().is_some_and(|r| !r.is_empty()));
+    let units = json["units"].as_array().unwrap();
+    assert_eq!(units.len(), page.len());
+    for (unit, (place, name, score)) in units.iter().zip(&page) {
+        assert_eq!(unit["name"].as_str().unwrap(), name);
+        assert_eq!(unit["place"].as_u64().unwrap().to_string(), *place);
+        let value = unit["score"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&value));
+        assert_eq!(format!("{value:.3}"), *score, "{name}");
+        assert!(unit["earned"].as_f64().unwrap() <= unit["possible"].as_f64().unwrap());
+        assert!(!unit["groups"].as_array().unwrap().is_empty());
+    }
+    let (status, _) = get(addr, "/api/v1/units/99999/scores").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = get(addr, "/api/v1/units/382/scores?as_of=31-10-2022").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 }
