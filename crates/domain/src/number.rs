@@ -295,7 +295,10 @@ mod tests {
 
     #[test]
     fn floor_thousandths_never_rounds_up() {
-        assert_eq!(Ratio::new(899_875, 1_000_000).floor_thousandths(), d("0.899"));
+        assert_eq!(
+            Ratio::new(899_875, 1_000_000).floor_thousandths(),
+            d("0.899")
+        );
         assert_eq!(Ratio::new(9, 10).floor_thousandths(), d("0.9"));
         assert_eq!(Ratio::new(-1, 3).floor_thousandths(), d("-0.334"));
         assert_eq!(Ratio::new(899_875, 1_000_000).round_to(3), d("0.9"));

@@ -712,6 +712,58 @@ impl Store {
         self.application(application_id).await
     }
 
+    /// Withdraws an application still in appraisal (the applicant's side: the unit, or the
+    /// committee above it, found something to correct). The items and their appraisal stay on
+    /// record; the unit may apply again. The province's appraisers are told.
+    pub async fn withdraw_application(
+        &self,
+        application_id: i64,
+        reason: &str,
+        expected_version: i64,
+        actor: &Actor,
+    ) -> Result<Application> {
+        let reason = unicode_nfc(reason.trim());
+        if reason.is_empty() {
+            return Err(StorageError::invalid(
+                "rút hồ sơ cần ghi lý do",
+                "withdrawing an application needs a reason",
+            ));
+        }
+        let mut tx = self.pool.begin().await?;
+        let (unit_id, unit_code, _) =
+            claim(&mut tx.conn(), application_id, expected_version).await?;
+        sql!(tx.conn(), execute
+            "UPDATE applications SET state = 'withdrawn' WHERE id = $1", application_id)?;
+        audit(
+            &mut tx.conn(),
+            actor,
+            "recognition.withdraw",
+            Some(&unit_code),
+            None,
+            Some(application_id),
+            Some("submitted".into()),
+            Some(format!("withdrawn: {reason}")),
+        )
+        .await?;
+        let (_, unit) = Store::unit_with_id(&mut tx.conn(), &unit_code).await?;
+        let appraisers = users_with_roles_over(&mut tx.conn(), unit_id, &[Role::Appraiser]).await?;
+        notify(
+            &mut tx.conn(),
+            &appraisers,
+            &Notice {
+                kind: "application.withdrawn".into(),
+                title: format!("{} rút hồ sơ đề nghị công nhận", unit.name),
+                title_en: format!("{} withdrew its application for recognition", unit.name),
+                body: format!("Lý do: {reason}"),
+                body_en: format!("Reason: {reason}"),
+                link: format!("/applications/{application_id}"),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        self.application(application_id).await
+    }
+
     /// The unit's recognition under the framework, if it was recognised.
     pub async fn recognition(
         &self,

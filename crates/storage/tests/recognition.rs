@@ -507,7 +507,15 @@ async fn a_score_rule_is_met_only_once_the_exact_score_reaches_the_minimum(store
     assert_eq!(r.gap, Some("0.05".parse().unwrap()));
     assert_eq!(r.blocking, ["A"], "A does not earn its full points");
     // 79.975% earns 7.9975 points: a score of 0.899875, which rounds to 0.9 but does not reach it.
-    write(store, &fw, "14833", "A", "2022-04-01", ratio(31_990, 40_000)).await;
+    write(
+        store,
+        &fw,
+        "14833",
+        "A",
+        "2022-04-01",
+        ratio(31_990, 40_000),
+    )
+    .await;
     let r = store
         .readiness("14833", &fw, day("2022-04-01"))
         .await

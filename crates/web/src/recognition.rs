@@ -31,6 +31,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/applications/{id}/items/{indicator}", post(appraise_form))
         .route("/applications/{id}/decision", post(decide_form))
         .route("/applications/{id}/refusal", post(refuse_form))
+        .route("/applications/{id}/withdrawal", post(withdraw_form))
         .route("/units/{code}/recognitions", get(province_page))
         .route("/units/{code}/recognitions/quota", post(quota_form))
         .route("/api/v1/units/{code}/readiness", get(readiness_api))
@@ -45,6 +46,7 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .route("/api/v1/applications/{id}/decision", post(decide_api))
         .route("/api/v1/applications/{id}/refusal", post(refuse_api))
+        .route("/api/v1/applications/{id}/withdrawal", post(withdraw_api))
         .route("/api/v1/units/{code}/recognitions", get(recognitions_api))
         .route(
             "/api/v1/units/{code}/quotas/{year}",
@@ -63,6 +65,7 @@ pub(crate) fn routes() -> Router<AppState> {
         appraise_api,
         decide_api,
         refuse_api,
+        withdraw_api,
         recognitions_api,
         quota_api
     ),
@@ -75,6 +78,7 @@ pub(crate) fn routes() -> Router<AppState> {
         AppraiseInput,
         DecideInput,
         RefuseInput,
+        WithdrawInput,
         YearInfo,
         QuotaInput
     ))
@@ -400,6 +404,9 @@ struct ApplicationPage {
     recognised: Option<String>,
     decision_action: String,
     refusal_action: String,
+    /// The applicant's side may withdraw an application still in appraisal.
+    can_withdraw: bool,
+    withdrawal_action: String,
     today: String,
 }
 
@@ -422,6 +429,7 @@ async fn application_page(
         let access = state.access(&viewer, &app.unit_code).await?;
         access.check(Action::ReadData)?;
         let can_appraise = access.allows(Action::Appraise) && app.state == "submitted";
+        let can_withdraw = access.allows(Action::Apply) && app.state == "submitted";
         let (accepted, rejected, _) = app.tally();
         let q = lang_query(lang);
         Ok::<_, AppError>(ApplicationPage {
@@ -466,6 +474,8 @@ async fn application_page(
             recognised: app.recognition.as_ref().map(|r| recognised_text(r, lang)),
             decision_action: format!("/applications/{id}/decision{q}"),
             refusal_action: format!("/applications/{id}/refusal{q}"),
+            can_withdraw,
+            withdrawal_action: format!("/applications/{id}/withdrawal{q}"),
             today: today().to_string(),
         })
     }
@@ -558,6 +568,42 @@ async fn refuse_form(
     state
         .store
         .refuse_application(
+            id,
+            &nfc(fields.get("reason").map(String::as_str).unwrap_or("")),
+            version,
+            &viewer.actor(),
+        )
+        .await
+        .map_err(|e| fail(e.into()))?;
+    Ok(back_to(&format!("/applications/{id}"), lang))
+}
+
+/// Loads the application and checks that the viewer may apply for its unit (its officer, or
+/// the steering committee above it).
+async fn applicant_of(state: &AppState, viewer: &Viewer, id: i64) -> Result<Application, AppError> {
+    let app = state.store.application(id).await?;
+    state
+        .authorize(viewer, Action::Apply, &app.unit_code)
+        .await?;
+    Ok(app)
+}
+
+async fn withdraw_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Query(params): Query<ViewParams>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let lang = params.lang(&viewer);
+    let fail = |e: AppError| PageError(e, lang);
+    applicant_of(&state, &viewer, id).await.map_err(fail)?;
+    let fields = checked_form(&viewer, &headers, fields).map_err(fail)?;
+    let version = parse_version(fields.get("version")).map_err(fail)?;
+    state
+        .store
+        .withdraw_application(
             id,
             &nfc(fields.get("reason").map(String::as_str).unwrap_or("")),
             version,
@@ -1052,6 +1098,43 @@ pub(crate) async fn refuse_api(
         state
             .store
             .refuse_application(id, &nfc(&input.reason), input.version, &viewer.actor())
+            .await?
+            .into(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct WithdrawInput {
+    /// Why the application is withdrawn.
+    reason: String,
+    /// The application's version, as last read.
+    version: i64,
+}
+
+/// Withdraws an application still in appraisal (the unit's officer or the steering committee
+/// above it); the unit may apply again.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/withdrawal", request_body = WithdrawInput,
+    params(("id" = i64, Path, description = "The application")),
+    responses(
+        (status = 200, description = "The application, withdrawn", body = ApplicationInfo),
+        (status = 400, description = "No reason given", body = crate::api::ErrorBody),
+        (status = 403, description = "The account may not apply for this unit", body = crate::api::ErrorBody),
+        (status = 409, description = "Changed meanwhile, or no longer in appraisal", body = crate::api::ErrorBody),
+    ),
+    tag = "recognition")]
+pub(crate) async fn withdraw_api(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Json(input): Json<WithdrawInput>,
+) -> Result<Json<ApplicationInfo>, ApiError> {
+    applicant_of(&state, &viewer, id).await?;
+    viewer.check_csrf(&headers, None)?;
+    Ok(Json(
+        state
+            .store
+            .withdraw_application(id, &nfc(&input.reason), input.version, &viewer.actor())
             .await?
             .into(),
     ))

@@ -117,6 +117,57 @@ async fn recognition_end_to_end(store: &Store) {
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, first) = send(
+        &bacson,
+        reqwest::Method::POST,
+        url.clone(),
+        Some(&bacson_csrf),
+        &apply,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    // The applicant's side may withdraw it while in appraisal (with a reason); another ward's
+    // officer may not. The unit may then apply again.
+    let first_id = first["id"].as_i64().unwrap();
+    let withdrawal = format!("{base}/applications/{first_id}/withdrawal");
+    let withdraw = json!({"reason": "Bổ sung minh chứng", "version": first["version"]});
+    let (status, _) = send(
+        &quangtien,
+        reqwest::Method::POST,
+        withdrawal.clone(),
+        Some(&qt_csrf),
+        &withdraw,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = send(
+        &bacson,
+        reqwest::Method::POST,
+        withdrawal.clone(),
+        Some(&bacson_csrf),
+        &json!({"reason": "  ", "version": first["version"]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, withdrawn) = send(
+        &bacson,
+        reqwest::Method::POST,
+        withdrawal.clone(),
+        Some(&bacson_csrf),
+        &withdraw,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{withdrawn}");
+    assert_eq!(withdrawn["state"], "withdrawn");
+    let (status, _) = send(
+        &bacson,
+        reqwest::Method::POST,
+        withdrawal,
+        Some(&bacson_csrf),
+        &json!({"reason": "Lần nữa", "version": withdrawn["version"]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "no longer in appraisal");
     let (status, app) = send(
         &bacson,
         reqwest::Method::POST,
@@ -127,6 +178,7 @@ async fn recognition_end_to_end(store: &Store) {
     .await;
     assert_eq!(status, StatusCode::CREATED, "{app}");
     let id = app["id"].as_i64().unwrap();
+    assert_ne!(id, first_id);
     let items = app["items"].as_array().unwrap();
     assert!(items.iter().all(|i| i["decision"] == "pending"));
     let first = items[0]["indicator"].as_str().unwrap().to_string();

@@ -3,8 +3,8 @@
 mod common;
 
 use reqwest::StatusCode;
-use serde_json::Value;
 use scraper::Html;
+use serde_json::Value;
 use tiendo_storage::{Store, storage_tests};
 
 use common::{get, select, start, text, text_in};
