@@ -65,6 +65,10 @@ enum Command {
         /// The sender of those e-mails, e.g. "tiendo <tiendo@samson.gov.vn>".
         #[arg(long, env = "TIENDO_SMTP_FROM")]
         smtp_from: Option<String>,
+        /// The address people open tiendo at, e.g. https://cds.samson.gov.vn: links in e-mails
+        /// start with it.
+        #[arg(long, env = "TIENDO_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// Bring the database schema up to date.
     Migrate {
@@ -407,10 +411,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             files,
             smtp_url,
             smtp_from,
+            public_url,
         } => {
             let mailer = match (smtp_url, smtp_from) {
                 (Some(url), Some(from)) => {
-                    Some(tiendo_web::Mailer::new(&url, &from).map_err(|e| anyhow!(e))?)
+                    let mailer = tiendo_web::Mailer::new(&url, &from).map_err(|e| anyhow!(e))?;
+                    Some(match public_url {
+                        Some(public) => mailer.with_public_url(&public).map_err(|e| anyhow!(e))?,
+                        None => mailer,
+                    })
                 }
                 (None, None) => None,
                 _ => anyhow::bail!(

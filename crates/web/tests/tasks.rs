@@ -883,8 +883,16 @@ async fn notices_are_emailed_through_smtp(store: &Store) {
     assert_eq!(store.pending_emails(10).await.unwrap().len(), 1);
 
     let (smtp, mut received) = smtp_sink().await;
-    let mailer =
-        tiendo_web::Mailer::new(&format!("smtp://{smtp}"), "tiendo <tiendo@example.vn>").unwrap();
+    assert!(
+        tiendo_web::Mailer::new(&format!("smtp://{smtp}"), "tiendo <tiendo@example.vn>")
+            .unwrap()
+            .with_public_url("cds.samson")
+            .is_err()
+    );
+    let mailer = tiendo_web::Mailer::new(&format!("smtp://{smtp}"), "tiendo <tiendo@example.vn>")
+        .unwrap()
+        .with_public_url("https://cds.samson.gov.vn/")
+        .unwrap();
     assert_eq!(
         tiendo_web::send_pending_emails(store, &mailer)
             .await
@@ -897,7 +905,10 @@ async fn notices_are_emailed_through_smtp(store: &Store) {
         "{message}"
     );
     assert!(message.contains("viettel@example.vn"), "{message}");
-    assert!(message.contains("/tasks/"), "the link: {message}");
+    assert!(
+        message.contains("https://cds.samson.gov.vn/tasks/"),
+        "the link opens from a mail reader: {message}"
+    );
     assert_eq!(
         tiendo_web::send_pending_emails(store, &mailer)
             .await

@@ -30,6 +30,9 @@ pub struct Mailer {
     transport: lettre::AsyncSmtpTransport<lettre::Tokio1Executor>,
     from: lettre::message::Mailbox,
     server: String,
+    /// The address people open tiendo at (e.g. `https://cds.samson.gov.vn`), put before each
+    /// notice's link so that it works from a mail reader.
+    public_url: Option<String>,
 }
 
 impl std::fmt::Debug for Mailer {
@@ -88,7 +91,33 @@ impl Mailer {
             transport,
             from,
             server,
+            public_url: None,
         })
+    }
+
+    /// Links in e-mails start with `public_url` (`http://` or `https://`, no trailing slash
+    /// needed).
+    pub fn with_public_url(mut self, public_url: &str) -> Result<Mailer, String> {
+        let url = public_url.trim().trim_end_matches('/');
+        let rest = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"));
+        if rest.is_none_or(|host| host.is_empty() || host.contains(char::is_whitespace)) {
+            return Err(format!(
+                "«{public_url}» không phải địa chỉ web: hãy viết https://TÊN-MIỀN\n\
+                 «{public_url}» is not a web address: write https://DOMAIN"
+            ));
+        }
+        self.public_url = Some(url.to_string());
+        Ok(self)
+    }
+
+    /// The link as a mail reader can open it.
+    fn link(&self, path: &str) -> String {
+        match &self.public_url {
+            Some(base) if path.starts_with('/') => format!("{base}{path}"),
+            _ => path.to_string(),
+        }
     }
 
     /// The server without its credentials, for the log.
@@ -130,7 +159,7 @@ pub async fn send_pending_emails(store: &Store, mailer: &Mailer) -> Result<usize
         let text = if p.link.is_empty() {
             p.body.clone()
         } else {
-            format!("{}\n\n{}", p.body, p.link)
+            format!("{}\n\n{}", p.body, mailer.link(&p.link))
         };
         let message = lettre::Message::builder()
             .from(mailer.from.clone())

@@ -2,6 +2,8 @@
 //! reading parsed HTML. Each binary uses a part of it.
 #![allow(dead_code)]
 
+pub mod documents;
+
 use std::net::SocketAddr;
 
 use reqwest::{Client, StatusCode};
