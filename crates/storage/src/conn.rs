@@ -48,6 +48,22 @@ impl<'b, 'a: 'b> IntoConn<'b> for &'b mut Conn<'a> {
 }
 
 impl Pool {
+    /// Connections open, of which idle, and the most the pool opens.
+    pub(crate) fn usage(&self) -> (u32, u32, u32) {
+        match self {
+            Pool::Sqlite(p) => (
+                p.size(),
+                p.num_idle() as u32,
+                p.options().get_max_connections(),
+            ),
+            Pool::Postgres(p) => (
+                p.size(),
+                p.num_idle() as u32,
+                p.options().get_max_connections(),
+            ),
+        }
+    }
+
     pub(crate) async fn acquire(&self) -> sqlx::Result<PooledConn> {
         Ok(match self {
             Pool::Sqlite(p) => PooledConn::Sqlite(p.acquire().await?),

@@ -212,6 +212,22 @@ pub struct Store {
     frameworks: Arc<Mutex<HashMap<i64, Arc<Framework>>>>,
 }
 
+/// How the store's connection pool is used at a moment, for monitoring.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolUsage {
+    pub open: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
+impl Store {
+    /// The connection pool right now (no database round trip).
+    pub fn pool_usage(&self) -> PoolUsage {
+        let (open, idle, max) = self.pool.usage();
+        PoolUsage { open, idle, max }
+    }
+}
+
 impl fmt::Debug for Store {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Store")

@@ -744,6 +744,7 @@ async fn import_confirm(
     let written = apply_import(&state.store, &plan, &viewer.actor())
         .await
         .map_err(|e| fail(e.into()))?;
+    crate::metrics::import_done("applied", plan.changes.len());
     page.applied = Some(written);
     import_html(&page, StatusCode::OK)
 }
@@ -874,6 +875,9 @@ pub(crate) async fn import_api(
         apply_import(&state.store, &plan, &viewer.actor())
             .await
             .map_err(AppError::from)?;
+        crate::metrics::import_done("applied", plan.changes.len());
+    } else if !ok {
+        crate::metrics::import_done("refused", 0);
     }
     let result = ImportResult {
         file: plan.file_name.clone(),

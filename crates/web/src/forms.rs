@@ -16,6 +16,7 @@ use tiendo_storage::{EvidenceItem, NewObservation};
 
 use crate::auth::{Viewer, secret_hash, secure_cookies, session_cookie};
 use crate::entry_api::figure_from_input;
+use crate::input::checked_form;
 use crate::pages::PageError;
 use crate::query::ViewParams;
 use crate::{AppError, AppState, today};
@@ -58,17 +59,6 @@ fn back_to(path: &str, lang: Lang) -> Response {
         Lang::En => Redirect::to(&format!("{path}?lang=en")).into_response(),
         Lang::Vi => Redirect::to(path).into_response(),
     }
-}
-
-/// A posted form's fields, once its CSRF token has been checked against the session.
-fn checked_form(
-    viewer: &Viewer,
-    headers: &HeaderMap,
-    fields: Vec<(String, String)>,
-) -> Result<HashMap<String, String>, AppError> {
-    let fields: HashMap<String, String> = fields.into_iter().collect();
-    viewer.check_csrf(headers, fields.get("csrf").map(String::as_str))?;
-    Ok(fields)
 }
 
 fn html<T: Template>(status: StatusCode, page: &T, lang: Lang) -> Result<Response, PageError> {

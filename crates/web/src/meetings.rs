@@ -14,11 +14,11 @@ use tiendo_domain::report::{GroupGap, lower_first, standing_sentence};
 use tiendo_domain::{Date, Lang, Status};
 use tiendo_exchange::Format;
 use tiendo_storage::{Meeting, NewMeeting};
-use unicode_normalization::UnicodeNormalization;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Viewer;
 use crate::error::ApiError;
+use crate::input::{nfc, parse_day};
 use crate::pages::PageError;
 use crate::query::ViewParams;
 use crate::{AppError, AppState};
@@ -45,20 +45,6 @@ pub(crate) fn routes() -> Router<AppState> {
             axum::routing::put(edit_conclusion_api).delete(delete_conclusion_api),
         )
         .route("/api/v1/meetings/{id}/brief", get(brief_api))
-}
-
-/// Form text as people meant it: trimmed, in NFC.
-pub(crate) fn typed(text: &str) -> String {
-    text.trim().nfc().collect()
-}
-
-fn parse_day(text: &str, what_vi: &str, what_en: &str) -> Result<Date, AppError> {
-    text.trim().parse().map_err(|_| {
-        AppError::bad_request(
-            format!("{what_vi} «{text}» không hợp lệ: hãy viết theo dạng năm-tháng-ngày, ví dụ 2022-10-31"),
-            format!("{what_en} «{text}» is not a valid date: write it as year-month-day, e.g. 2022-10-31"),
-        )
-    })
 }
 
 /// Coordinating a meeting takes the right on its unit and on every unit it reviews.
@@ -107,10 +93,10 @@ async fn create(state: &AppState, viewer: &Viewer, f: MeetingFields) -> Result<i
     let new = NewMeeting {
         unit_code: f.unit.trim().to_string(),
         held_on,
-        title: typed(&f.title),
-        chair: typed(&f.chair),
-        place: typed(&f.place),
-        attendees: typed(&f.attendees),
+        title: nfc(&f.title),
+        chair: nfc(&f.chair),
+        place: nfc(&f.place),
+        attendees: nfc(&f.attendees),
         reviewed: f.units,
         as_of,
     };
@@ -483,7 +469,7 @@ async fn add_conclusion_page(
         .add_conclusion(
             id,
             version_field(&fields).map_err(fail)?,
-            &typed(&field(&fields, "text")),
+            &nfc(&field(&fields, "text")),
             &viewer.actor(),
         )
         .await
@@ -522,7 +508,7 @@ async fn change_conclusion_page(
             .edit_conclusion(
                 conclusion,
                 version,
-                &typed(&field(&fields, "text")),
+                &nfc(&field(&fields, "text")),
                 &viewer.actor(),
             )
             .await
@@ -806,7 +792,7 @@ pub(crate) async fn add_conclusion_api(
     viewer.check_csrf(&headers, None)?;
     state
         .store
-        .add_conclusion(id, input.version, &typed(&input.text), &viewer.actor())
+        .add_conclusion(id, input.version, &nfc(&input.text), &viewer.actor())
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -836,7 +822,7 @@ pub(crate) async fn edit_conclusion_api(
         .edit_conclusion(
             conclusion,
             input.version,
-            &typed(&input.text),
+            &nfc(&input.text),
             &viewer.actor(),
         )
         .await?;

@@ -14,11 +14,11 @@ use serde::{Deserialize, Serialize};
 use tiendo_domain::access::Action;
 use tiendo_domain::{Date, Lang, Readiness};
 use tiendo_storage::{Application, Appraisal, Decision, FrameworkRef, Recognition};
-use unicode_normalization::UnicodeNormalization;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use crate::auth::Viewer;
 use crate::error::ApiError;
+use crate::input::{checked_form, nfc, parse_day};
 use crate::pages::{PageError, UNCACHED, ViewContext, crumbs, render};
 use crate::query::ViewParams;
 use crate::{AppError, AppState, today};
@@ -85,19 +85,6 @@ pub(crate) fn routes() -> Router<AppState> {
 )]
 pub(crate) struct RecognitionApi;
 
-fn nfc(text: &str) -> String {
-    text.trim().nfc().collect()
-}
-
-fn parse_day(text: &str, what_vi: &str, what_en: &str) -> Result<Date, AppError> {
-    text.trim().parse().map_err(|_| {
-        AppError::bad_request(
-            format!("{what_vi} «{text}» không hợp lệ: hãy viết theo dạng năm-tháng-ngày, ví dụ 2022-11-20"),
-            format!("{what_en} «{text}» is not a valid date: write it as year-month-day, e.g. 2022-11-20"),
-        )
-    })
-}
-
 fn parse_version(text: Option<&String>) -> Result<i64, AppError> {
     text.and_then(|v| v.trim().parse().ok()).ok_or_else(|| {
         AppError::bad_request(
@@ -113,16 +100,6 @@ fn back_to(path: &str, lang: Lang) -> Response {
         Lang::En => Redirect::to(&format!("{path}?lang=en")).into_response(),
         Lang::Vi => Redirect::to(path).into_response(),
     }
-}
-
-fn checked_form(
-    viewer: &Viewer,
-    headers: &HeaderMap,
-    fields: Vec<(String, String)>,
-) -> Result<HashMap<String, String>, AppError> {
-    let fields: HashMap<String, String> = fields.into_iter().collect();
-    viewer.check_csrf(headers, fields.get("csrf").map(String::as_str))?;
-    Ok(fields)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use serde::{Deserialize, Serialize};
 use tiendo_domain::access::Action;
-use tiendo_domain::{Date, Lang, Measure};
+use tiendo_domain::{Lang, Measure};
 use tiendo_storage::{
     NewTraining, NewTrainingAttendee, Training, default_training_indicator,
     training_indicator_choices,
@@ -21,7 +21,7 @@ use utoipa::ToSchema;
 
 use crate::auth::Viewer;
 use crate::error::ApiError;
-use crate::meetings::typed;
+use crate::input::{nfc, parse_day};
 use crate::pages::PageError;
 use crate::query::ViewParams;
 use crate::{AppError, AppState};
@@ -78,7 +78,7 @@ async fn record(
 fn attendee_lines(text: &str, default_unit: &str) -> Vec<NewTrainingAttendee> {
     text.lines()
         .filter_map(|line| {
-            let parts: Vec<String> = line.split(';').map(typed).collect();
+            let parts: Vec<String> = line.split(';').map(nfc).collect();
             let (unit, rest) = match parts.first() {
                 Some(first) if !first.is_empty() && first.chars().all(|c| c.is_ascii_digit()) => {
                     (first.clone(), &parts[1..])
@@ -243,15 +243,6 @@ async fn trainings_page(
     crate::pages::render(StatusCode::OK, &page, lang, crate::pages::UNCACHED)
 }
 
-fn parse_day(text: &str) -> Result<Date, AppError> {
-    text.trim().parse().map_err(|_| {
-        AppError::bad_request(
-            format!("Ngày tập huấn «{text}» không hợp lệ: hãy viết theo dạng năm-tháng-ngày, ví dụ 2022-10-20"),
-            format!("The training day «{text}» is not a valid date: write it as year-month-day, e.g. 2022-10-20"),
-        )
-    })
-}
-
 fn optional_id(text: &str, what_vi: &str, what_en: &str) -> Result<Option<i64>, AppError> {
     match text.trim() {
         "" => Ok(None),
@@ -298,10 +289,10 @@ async fn record_page(
             "The organiser",
         )
         .map_err(fail)?,
-        organiser: typed(&get("organiser")),
-        held_on: parse_day(&get("held_on")).map_err(fail)?,
-        topic: typed(&get("topic")),
-        place: typed(&get("place")),
+        organiser: nfc(&get("organiser")),
+        held_on: parse_day(&get("held_on"), "Ngày tập huấn", "The training day").map_err(fail)?,
+        topic: nfc(&get("topic")),
+        place: nfc(&get("place")),
         indicator_code: Some(get("indicator").trim().to_string()).filter(|c| !c.is_empty()),
         conclusion_id: optional_id(&get("conclusion"), "Kết luận", "The conclusion")
             .map_err(fail)?,
@@ -557,10 +548,10 @@ pub(crate) async fn record_api(
     viewer.check_csrf(&headers, None)?;
     let new = NewTraining {
         organiser_organisation_id: input.organisation_id,
-        organiser: typed(&input.organiser),
-        held_on: parse_day(&input.held_on)?,
-        topic: typed(&input.topic),
-        place: typed(&input.place),
+        organiser: nfc(&input.organiser),
+        held_on: parse_day(&input.held_on, "Ngày tập huấn", "The training day")?,
+        topic: nfc(&input.topic),
+        place: nfc(&input.place),
         indicator_code: input.indicator.map(|c| c.trim().to_string()),
         conclusion_id: input.conclusion_id,
         attendees: input
@@ -568,8 +559,8 @@ pub(crate) async fn record_api(
             .into_iter()
             .map(|a| NewTrainingAttendee {
                 unit_code: a.unit.trim().to_string(),
-                name: typed(&a.name),
-                position: typed(&a.position),
+                name: nfc(&a.name),
+                position: nfc(&a.position),
             })
             .collect(),
         officials: input.officials,

@@ -14,6 +14,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 use super::{TaskRights, refuse_update, task_not_found};
 use crate::auth::Viewer;
 use crate::error::ApiError;
+use crate::input::parse_day;
 use crate::{AppError, AppState, today};
 
 pub(super) fn routes() -> Router<AppState> {
@@ -141,15 +142,6 @@ pub(crate) struct TaskInput {
     pub created_on: Option<String>,
 }
 
-fn parse_day(text: &str, what_vi: &str, what_en: &str) -> Result<Date, AppError> {
-    text.trim().parse().map_err(|_| {
-        AppError::bad_request(
-            format!("{what_vi} «{text}» không hợp lệ: hãy viết năm-tháng-ngày, ví dụ 2022-11-30"),
-            format!("the {what_en} «{text}» is not a date: write year-month-day, e.g. 2022-11-30"),
-        )
-    })
-}
-
 /// Creates a task after checking that the viewer coordinates every unit it serves.
 pub(crate) async fn create(
     state: &AppState,
@@ -171,9 +163,9 @@ pub(crate) async fn create(
     for u in &units {
         state.authorize(viewer, Action::Coordinate, u).await?;
     }
-    let due_on = parse_day(&input.due_on, "hạn hoàn thành", "due date")?;
+    let due_on = parse_day(&input.due_on, "Hạn hoàn thành", "The due date")?;
     let created_on = match input.created_on.as_deref().filter(|d| !d.trim().is_empty()) {
-        Some(d) => parse_day(d, "ngày giao", "creation date")?,
+        Some(d) => parse_day(d, "Ngày giao", "The creation date")?,
         None => today(),
     };
     let framework = state

@@ -168,8 +168,4 @@ pub(crate) fn task_not_found(id: i64) -> AppError {
     }
 }
 
-/// Text from a form or a JSON body: trimmed, in NFC.
-pub(crate) fn nfc(s: &str) -> String {
-    use unicode_normalization::UnicodeNormalization;
-    s.trim().nfc().collect()
-}
+pub(crate) use crate::input::nfc;
