@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
@@ -79,15 +79,20 @@ pub(crate) fn import_done(outcome: &'static str, figures: usize) {
 }
 
 /// The metrics, for a scraper on this machine or an administrator: they say how the server is
-/// used, which is not for everyone.
+/// used, which is not for everyone. A request that came through a proxy is never taken for a
+/// local one, even when the proxy is not declared trusted and so connects from this machine.
 pub(crate) async fn metrics_page(
     State(state): State<AppState>,
     viewer: Viewer,
+    headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let local = viewer
-        .address
-        .parse::<std::net::IpAddr>()
-        .is_ok_and(|ip| ip.is_loopback());
+    let proxied =
+        headers.contains_key("x-forwarded-for") || headers.contains_key(header::FORWARDED);
+    let local = !proxied
+        && viewer
+            .address
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
     let admin = viewer
         .user
         .as_ref()

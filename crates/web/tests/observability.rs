@@ -84,7 +84,16 @@ async fn metrics_count_requests_by_route_and_request_ids_come_back(store: &Store
     assert_eq!(pool.len(), 1, "{text}");
     assert!(text.contains("tiendo_db_pool_max_connections"));
 
-    // Behind a proxy, a visitor from elsewhere must be an administrator.
+    // Through a proxy that is not declared trusted (so it connects from this machine), a
+    // visitor is not taken for a local scraper.
+    let r = c
+        .get(format!("http://{addr}/metrics"))
+        .header("x-forwarded-for", "203.0.113.9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    // Behind a trusted proxy, a visitor from elsewhere must be an administrator.
     // SAFETY: set before any request reads it, in this test binary only; every test in it
     // sets the same value.
     unsafe { std::env::set_var("TIENDO_TRUSTED_PROXY", "1") };
