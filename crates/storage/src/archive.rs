@@ -568,6 +568,10 @@ const NOT_ARCHIVED: &[(&str, &str)] = &[
         "indicator_status",
         "derived from figures and exclusions by the rules; rebuilt",
     ),
+    (
+        "status_counts",
+        "derived from the status spans, summed up the unit tree; rebuilt",
+    ),
     ("sessions", "sign-ins of one installation, secrets"),
     ("api_tokens", "secrets of one installation; issued anew"),
     ("login_attempts", "short-lived sign-in throttling"),

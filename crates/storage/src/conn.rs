@@ -213,3 +213,21 @@ pub(crate) async fn lock_units(conn: &mut Conn<'_>, unit_ids: &[i64]) -> sqlx::R
     }
     Ok(())
 }
+
+/// Serialises the writers of one framework's status counts until the transaction ends: every
+/// write changes the rows of the units at the top of the tree, and each reads them before it
+/// writes them back. SQLite's single writer needs nothing. Taken after the unit locks, and no
+/// unit lock is taken after it, so the two cannot deadlock.
+pub(crate) async fn lock_counts(conn: &mut Conn<'_>, framework_id: i64) -> sqlx::Result<()> {
+    /// The advisory-lock namespace of status counts.
+    const COUNTS: i32 = 0x7463; // "tc"
+    let Conn::Postgres(c) = conn else {
+        return Ok(());
+    };
+    sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
+        .bind(COUNTS)
+        .bind(framework_id as i32)
+        .execute(&mut **c)
+        .await?;
+    Ok(())
+}

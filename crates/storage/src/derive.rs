@@ -3,9 +3,10 @@
 
 use std::collections::{HashMap, HashSet};
 
-use tiendo_domain::{Date, Decimal, Figure, Framework, Observation, Rules, UnitKind};
+use tiendo_domain::{Date, Decimal, Figure, Framework, Observation, Rules, Status, UnitKind};
 
 use crate::conn::{CHUNK_ROWS, Conn, placeholders};
+use crate::counts::{self, CountSteps, Lineages, SpanFact};
 use crate::units::parse_date;
 use crate::{Result, StorageError};
 
@@ -79,13 +80,36 @@ pub(crate) fn in_list(from: usize, n: usize) -> String {
 }
 
 /// Rewrites the status spans of `framework` for `units` (every indicator, or only those in
-/// `only_indicators`), from the figures and exclusions in the database.
+/// `only_indicators`), from the figures and exclusions in the database, and changes the status
+/// counts of the units and their ancestors by the difference.
 pub(crate) async fn refresh(
     conn: &mut Conn<'_>,
     framework_id: i64,
     framework: &Framework,
     units: &[(i64, UnitKind)],
     only_indicators: Option<&[i64]>,
+) -> Result<()> {
+    refresh_with(conn, framework_id, framework, units, only_indicators, true).await
+}
+
+/// [`refresh`] without the counts, for a caller that rebuilds them afterwards
+/// ([`crate::counts::rebuild`]) because the unit tree itself changed.
+pub(crate) async fn refresh_spans(
+    conn: &mut Conn<'_>,
+    framework_id: i64,
+    framework: &Framework,
+    units: &[(i64, UnitKind)],
+) -> Result<()> {
+    refresh_with(conn, framework_id, framework, units, None, false).await
+}
+
+async fn refresh_with(
+    conn: &mut Conn<'_>,
+    framework_id: i64,
+    framework: &Framework,
+    units: &[(i64, UnitKind)],
+    only_indicators: Option<&[i64]>,
+    keep_counts: bool,
 ) -> Result<()> {
     #[derive(sqlx::FromRow)]
     struct IndicatorIds {
@@ -125,6 +149,20 @@ pub(crate) async fn refresh(
             in_list(1 + unit_ids.len(), indicator_filter.len())
         );
         let scope_ids: Vec<i64> = unit_ids.iter().chain(&indicator_filter).copied().collect();
+
+        let mut steps = CountSteps::default();
+        let lineages = if keep_counts && !indicator_filter.is_empty() {
+            let lineages = Lineages::read(&mut *conn, &unit_ids).await?;
+            for old in
+                counts::read_spans(&mut *conn, framework_id, &unit_ids, Some(&indicator_filter))
+                    .await?
+            {
+                steps.add(&lineages, &old, -1)?;
+            }
+            Some(lineages)
+        } else {
+            None
+        };
 
         let delete = format!(
             "DELETE FROM indicator_status WHERE {scope} AND framework_id = ${}",
@@ -201,7 +239,7 @@ pub(crate) async fn refresh(
                         group_id: ids.group_id,
                         from: span.from,
                         until: span.until,
-                        status: a.status.code(),
+                        status: a.status,
                         reason: a.reason.bilingual(),
                         observation_id: a.latest.map(|i| observation_ids[i]),
                     });
@@ -209,6 +247,20 @@ pub(crate) async fn refresh(
             }
         }
         insert_spans(conn, framework_id, &spans).await?;
+        if let Some(lineages) = lineages {
+            for s in &spans {
+                let fact = SpanFact {
+                    unit_id: s.unit_id,
+                    indicator_id: s.indicator_id,
+                    group_id: s.group_id,
+                    from: s.from,
+                    until: s.until,
+                    status: s.status,
+                };
+                steps.add(&lineages, &fact, 1)?;
+            }
+            counts::apply(&mut *conn, framework_id, steps.rolled_up(&lineages)?).await?;
+        }
     }
     Ok(())
 }
@@ -219,7 +271,7 @@ struct SpanRow {
     group_id: i64,
     from: Date,
     until: Date,
-    status: &'static str,
+    status: Status,
     reason: tiendo_domain::Bilingual,
     observation_id: Option<i64>,
 }
@@ -240,7 +292,7 @@ async fn insert_spans(conn: &mut Conn<'_>, framework_id: i64, spans: &[SpanRow])
                     .bind(s.group_id)
                     .bind(s.from.to_string())
                     .bind(s.until.to_string())
-                    .bind(s.status)
+                    .bind(s.status.code())
                     .bind(s.reason.vi.clone())
                     .bind(s.reason.en.clone())
                     .bind(s.observation_id);

@@ -12,6 +12,7 @@
 mod conn;
 mod accounts;
 mod archive;
+mod counts;
 mod derive;
 mod evidence;
 mod exclusions;
@@ -331,6 +332,7 @@ impl Store {
             "sessions",
             "api_tokens",
             "login_attempts",
+            "status_counts",
             "indicator_status",
             "observations",
             "exclusions",

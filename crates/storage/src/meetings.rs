@@ -9,8 +9,9 @@ use tiendo_domain::{Counts, Date, Status, Unit};
 
 use crate::accounts::{audit, utc_in};
 use crate::conn::Conn;
+use crate::counts::{COUNTS_IN_FORCE, SUMS, SummedRow};
 use crate::derive::{OBSERVATION_COLUMNS, ObservationRow, in_list};
-use crate::reads::{IN_FORCE, UNIT_EXISTS};
+use crate::reads::IN_FORCE;
 use crate::units::{UNIT_COLUMNS, UnitRow, parse_date};
 use crate::{Actor, FrameworkRef, Result, StorageError, Store};
 
@@ -195,19 +196,15 @@ pub(crate) async fn take_snapshot(
     }
     #[derive(sqlx::FromRow)]
     struct CountRow {
-        key: i64,
         group_code: String,
-        status: String,
-        n: i64,
+        #[sqlx(flatten)]
+        sums: SummedRow,
     }
     let q = format!(
-        "SELECT a.ancestor_id AS key, g.code AS group_code, s.status, COUNT(*) AS n
-         FROM unit_ancestors a
-         JOIN units d ON d.id = a.unit_id
-         JOIN indicator_status s ON s.unit_id = a.unit_id
-         JOIN framework_groups g ON g.id = s.group_id
-         WHERE {IN_FORCE} AND {UNIT_EXISTS} AND a.ancestor_id IN ({})
-         GROUP BY a.ancestor_id, g.code, s.status",
+        "SELECT c.unit_id AS key, g.code AS group_code, {SUMS}
+         FROM status_counts c JOIN framework_groups g ON g.id = c.group_id
+         WHERE {COUNTS_IN_FORCE} AND c.unit_id IN ({})
+         GROUP BY c.unit_id, g.code",
         in_list(3, ids.len())
     );
     let counts = sql!(&mut *conn, fetch_all_with CountRow, &q, |q| {
@@ -261,13 +258,13 @@ pub(crate) async fn take_snapshot(
     for (id, unit) in units {
         let mut total = Counts::default();
         let mut by_group: HashMap<&str, Counts> = HashMap::new();
-        for row in counts.iter().filter(|r| r.key == *id) {
-            let status = status_of(&row.status)?;
-            total.add(status, row.n as u32);
+        for row in counts.iter().filter(|r| r.sums.key == *id) {
+            let row_counts = row.sums.counts()?;
+            total.merge(&row_counts);
             by_group
                 .entry(row.group_code.as_str())
                 .or_default()
-                .add(status, row.n as u32);
+                .merge(&row_counts);
         }
         let own: HashMap<&str, &SpanRow> = spans
             .iter()

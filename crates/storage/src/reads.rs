@@ -8,8 +8,9 @@ use tiendo_domain::{
     Bilingual, Counts, Date, Group, Indicator, Observation, Status, Unit, UnitKind,
 };
 
+use crate::counts::{COUNTS_IN_FORCE, SUMS, SummedRow};
 use crate::derive::{OBSERVATION_COLUMNS, ObservationRow, figure_from_columns};
-use crate::units::{UNIT_COLUMNS, UnitRow, parse_date};
+use crate::units::{UNIT_COLUMNS, UnitRow, parse_date, parse_span_day};
 use crate::{FrameworkRef, Result, StorageError, Store};
 
 /// A unit's standing on a date: its counts, per group, and per direct sub-unit.
@@ -46,14 +47,7 @@ pub struct IndicatorRow {
     pub latest: Option<Observation>,
 }
 
-#[derive(sqlx::FromRow)]
-struct CountRow {
-    key: i64,
-    status: String,
-    n: i64,
-}
-
-/// The id of the group `code` of the framework, for [`IN_GROUP`]; `None` for every group.
+/// The id of the group `code` of the framework, to filter by; `None` for every group.
 async fn group_filter(
     conn: &mut crate::conn::Conn<'_>,
     framework: &FrameworkRef,
@@ -80,8 +74,6 @@ fn status_of(text: &str) -> Result<Status> {
 /// Spans in force on `$2` for framework `$1`.
 pub(crate) const IN_FORCE: &str =
     "s.framework_id = $1 AND s.valid_from <= $2 AND s.valid_until > $2";
-/// Spans of the group `$4`, or of every group when `$4` is NULL.
-const IN_GROUP: &str = "($4 IS NULL OR s.group_id = $4)";
 /// Units that exist on `$2`.
 pub(crate) const UNIT_EXISTS: &str = "(d.valid_from IS NULL OR d.valid_from <= $2) AND (d.valid_until IS NULL OR d.valid_until > $2)";
 
@@ -122,26 +114,20 @@ impl Store {
         .map(|g| (g.id, g.code))
         .collect();
         let only_group = group_filter(&mut c.conn(), framework, group).await?;
-        let by_group = sql!(c.conn(), fetch_all CountRow,
-            &format!("SELECT s.group_id AS key, s.status, COUNT(*) AS n
-                      FROM unit_ancestors a
-                      JOIN units d ON d.id = a.unit_id
-                      JOIN indicator_status s ON s.unit_id = a.unit_id
-                      WHERE a.ancestor_id = $3 AND {IN_FORCE} AND {UNIT_EXISTS} AND {IN_GROUP}
-                      GROUP BY s.group_id, s.status"),
+        let by_group = sql!(c.conn(), fetch_all SummedRow,
+            &format!("SELECT c.group_id AS key, {SUMS} FROM status_counts c
+                      WHERE c.unit_id = $3 AND {COUNTS_IN_FORCE} AND ($4 IS NULL OR c.group_id = $4)
+                      GROUP BY c.group_id"),
             framework.id, day.as_str(), unit_id, only_group)?;
         let mut group_counts: HashMap<&str, Counts> = HashMap::new();
         let mut counts = Counts::default();
         for row in &by_group {
-            let status = status_of(&row.status)?;
             let code = group_ids
                 .get(&row.key)
                 .ok_or_else(|| StorageError::Corrupt(format!("group {} is gone", row.key)))?;
-            group_counts
-                .entry(code)
-                .or_default()
-                .add(status, row.n as u32);
-            counts.add(status, row.n as u32);
+            let row_counts = row.counts()?;
+            group_counts.entry(code).or_default().merge(&row_counts);
+            counts.merge(&row_counts);
         }
         let groups = rules
             .groups
@@ -161,21 +147,16 @@ impl Store {
                       WHERE u.parent_id = $1 AND {UNIT_EXISTS}
                       ORDER BY u.code"),
             unit_id, day.as_str())?;
-        let by_child = sql!(c.conn(), fetch_all CountRow,
-            &format!("SELECT a.ancestor_id AS key, s.status, COUNT(*) AS n
+        let by_child = sql!(c.conn(), fetch_all SummedRow,
+            &format!("SELECT c.unit_id AS key, {SUMS}
                       FROM units child
-                      JOIN unit_ancestors a ON a.ancestor_id = child.id
-                      JOIN units d ON d.id = a.unit_id
-                      JOIN indicator_status s ON s.unit_id = a.unit_id
-                      WHERE child.parent_id = $3 AND {IN_FORCE} AND {UNIT_EXISTS} AND {IN_GROUP}
-                      GROUP BY a.ancestor_id, s.status"),
+                      JOIN status_counts c ON c.unit_id = child.id
+                      WHERE child.parent_id = $3 AND {COUNTS_IN_FORCE} AND ($4 IS NULL OR c.group_id = $4)
+                      GROUP BY c.unit_id"),
             framework.id, day.as_str(), unit_id, only_group)?;
         let mut child_counts: HashMap<i64, Counts> = HashMap::new();
         for row in &by_child {
-            child_counts
-                .entry(row.key)
-                .or_default()
-                .add(status_of(&row.status)?, row.n as u32);
+            child_counts.insert(row.key, row.counts()?);
         }
         let children = child_rows
             .into_iter()
@@ -372,7 +353,7 @@ impl Store {
     }
 
     /// For each indicator (by code), how many units under `unit_code` (and itself) have each
-    /// status on `as_of`: where support is needed. One query over the spans.
+    /// status on `as_of`: where support is needed. One query over the unit's counts.
     pub async fn indicator_counts(
         &self,
         unit_code: &str,
@@ -384,25 +365,18 @@ impl Store {
         #[derive(sqlx::FromRow)]
         struct Row {
             code: String,
-            status: String,
-            n: i64,
+            #[sqlx(flatten)]
+            sums: SummedRow,
         }
         let rows = sql!(c.conn(), fetch_all Row,
-            &format!("SELECT i.code, s.status, COUNT(*) AS n
-                      FROM unit_ancestors a
-                      JOIN units d ON d.id = a.unit_id
-                      JOIN indicator_status s ON s.unit_id = a.unit_id
-                      JOIN indicators i ON i.id = s.indicator_id
-                      WHERE a.ancestor_id = $3 AND {IN_FORCE} AND {UNIT_EXISTS}
-                      GROUP BY i.code, s.status"),
+            &format!("SELECT i.code, c.indicator_id AS key, {SUMS}
+                      FROM status_counts c JOIN indicators i ON i.id = c.indicator_id
+                      WHERE c.unit_id = $3 AND {COUNTS_IN_FORCE}
+                      GROUP BY i.code, c.indicator_id"),
             framework.id, as_of.to_string(), unit_id)?;
-        let mut out: HashMap<String, Counts> = HashMap::new();
-        for row in rows {
-            out.entry(row.code)
-                .or_default()
-                .add(status_of(&row.status)?, row.n as u32);
-        }
-        Ok(out)
+        rows.into_iter()
+            .map(|row| Ok((row.code, row.sums.counts()?)))
+            .collect()
     }
 
     /// The status of every indicator for the assessed units under `unit_code` on `as_of`,
@@ -498,20 +472,18 @@ impl Store {
         if days.is_empty() {
             return Ok(series);
         }
-        // One pass over the spans below the unit. Each span is counted under the sub-unit it
-        // lies under (or the unit itself, for the unit's own indicators), and placed by the days
-        // it is in force on: from the first day on or after it begins (`lo`, the number of days
-        // before its start) to the last day before it ends (`hi`). Grouping by those two
-        // numbers leaves a handful of rows however many spans there are; the counts of each day
-        // are then summed here. A span of a unit that begins or ends within the period counts
-        // only while the unit exists.
+        // One pass over the counts of the unit and of its direct sub-units, each row placed by
+        // the days it is in force on: from the first day on or after it begins (`lo`, the
+        // number of days before its start) to the last day before it ends (`hi`). Grouping by
+        // those two numbers leaves a handful of rows whatever the size of the tree; the counts
+        // of each day are then summed here.
         #[derive(sqlx::FromRow)]
         struct Row {
             code: String,
-            status: String,
             lo: i64,
             hi: i64,
-            n: i64,
+            #[sqlx(flatten)]
+            sums: SummedRow,
         }
         let days_before = |x: &str| {
             let mut case = String::from("CASE");
@@ -521,22 +493,17 @@ impl Store {
             let _ = write!(case, " ELSE {} END", days.len());
             case
         };
-        let starts = "CASE WHEN d.valid_from IS NOT NULL AND d.valid_from > s.valid_from
-                      THEN d.valid_from ELSE s.valid_from END";
-        let ends = "CASE WHEN d.valid_until IS NOT NULL AND d.valid_until < s.valid_until
-                    THEN d.valid_until ELSE s.valid_until END";
+        let (first, last) = (days.len() + 4, days.len() + 5);
         let select = format!(
-            "SELECT k.code, s.status, CAST({lo} AS BIGINT) AS lo, CAST({hi} AS BIGINT) AS hi,
-                    COUNT(*) AS n
+            "SELECT k.code, CAST({lo} AS BIGINT) AS lo, CAST({hi} AS BIGINT) AS hi,
+                    k.id AS key, {SUMS}
              FROM units k
-             JOIN unit_ancestors a ON a.ancestor_id = k.id
-             JOIN units d ON d.id = a.unit_id
-             JOIN indicator_status s ON s.unit_id = a.unit_id AND s.framework_id = $1
-             WHERE (k.parent_id = $2 OR (k.id = $2 AND a.unit_id = $2))
-               AND ($3 IS NULL OR s.group_id = $3)
-             GROUP BY k.code, s.status, lo, hi",
-            lo = days_before(starts),
-            hi = days_before(ends),
+             JOIN status_counts c ON c.unit_id = k.id AND c.framework_id = $1
+             WHERE (k.parent_id = $2 OR k.id = $2) AND ($3 IS NULL OR c.group_id = $3)
+               AND c.valid_until > ${first} AND c.valid_from <= ${last}
+             GROUP BY k.code, k.id, lo, hi",
+            lo = days_before("c.valid_from"),
+            hi = days_before("c.valid_until"),
         );
         let texts: Vec<String> = days.iter().map(Date::to_string).collect();
         let rows = sql!(c.conn(), fetch_all_with Row, &select, |q| {
@@ -544,24 +511,25 @@ impl Store {
             for t in &texts {
                 q = q.bind(t.as_str());
             }
-            q
+            q.bind(texts[0].as_str()).bind(texts[texts.len() - 1].as_str())
         })?;
         for row in rows {
-            let status = status_of(&row.status)?;
+            let counts = row.sums.counts()?;
             let (lo, hi) = (
                 row.lo.max(0) as usize,
                 (row.hi.max(0) as usize).min(days.len()),
             );
-            for i in lo..hi {
-                series.total[i].add(status, row.n as u32);
-            }
-            if row.code != unit.code && lo < hi {
+            if row.code == unit.code {
+                for total in &mut series.total[lo..hi.max(lo)] {
+                    total.merge(&counts);
+                }
+            } else if lo < hi {
                 let child = series
                     .children
                     .entry(row.code)
                     .or_insert_with(|| vec![Counts::default(); days.len()]);
-                for counts in &mut child[lo..hi] {
-                    counts.add(status, row.n as u32);
+                for c in &mut child[lo..hi] {
+                    c.merge(&counts);
                 }
             }
         }
@@ -675,18 +643,11 @@ impl Store {
              WHERE s.unit_id = $1 AND s.framework_id = $2 AND s.valid_from <= $3
              ORDER BY i.code, s.valid_from",
             unit_id, framework.id, until.to_string())?;
-        // Spans open at either end are stored as the first and last representable days.
-        let (first, last) = (Date::MIN.to_string(), Date::MAX.to_string());
-        let span_day = |text: &str, what: &str| match text {
-            t if t == first => Ok(Date::MIN),
-            t if t == last => Ok(Date::MAX),
-            t => parse_date(t, what),
-        };
         let mut out: HashMap<String, Vec<StatusSpan>> = HashMap::new();
         for r in rows {
             out.entry(r.code).or_default().push(StatusSpan {
-                from: span_day(&r.valid_from, "valid_from")?,
-                until: span_day(&r.valid_until, "valid_until")?,
+                from: parse_span_day(&r.valid_from, "valid_from")?,
+                until: parse_span_day(&r.valid_until, "valid_until")?,
                 status: status_of(&r.status)?,
             });
         }

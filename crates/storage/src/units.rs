@@ -32,6 +32,16 @@ pub(crate) fn parse_date(text: &str, what: &str) -> Result<Date> {
         .map_err(|_| StorageError::Corrupt(format!("{what}: «{text}» is not a date")))
 }
 
+/// A day that bounds a derived span: a date, or the first or last representable day, which
+/// spans open at either end are stored as.
+pub(crate) fn parse_span_day(text: &str, what: &str) -> Result<Date> {
+    if text == Date::MIN.to_string() {
+        Ok(Date::MIN)
+    } else {
+        parse_date(text, what)
+    }
+}
+
 impl UnitRow {
     pub(crate) fn into_unit(self) -> Result<(i64, Unit)> {
         let kind: UnitKind = self
@@ -98,8 +108,10 @@ impl Store {
         rebuild_ancestry(&mut tx.conn()).await?;
         for framework_id in sql!(tx.conn(), fetch_all_scalar i64, "SELECT id FROM frameworks")? {
             let framework = self.framework_by_id(&mut tx.conn(), framework_id).await?;
-            crate::derive::refresh(&mut tx.conn(), framework_id, &framework, &touched, None)
+            // Parents and the days units exist may have changed: the counts are summed anew.
+            crate::derive::refresh_spans(&mut tx.conn(), framework_id, &framework, &touched)
                 .await?;
+            crate::counts::rebuild(&mut tx.conn(), framework_id).await?;
         }
         tx.commit().await?;
         if units.len() >= BULK {

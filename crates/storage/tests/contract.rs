@@ -15,6 +15,7 @@ storage_tests!(
     bad_figures_write_nothing,
     exclusion_moves_an_indicator_out_of_the_count,
     roll_ups_equal_the_rules_applied_to_raw_figures,
+    counts_follow_every_kind_of_write,
     unit_indicators_list_every_indicator_with_its_figure,
     settings_round_trip,
 );
@@ -496,6 +497,153 @@ async fn roll_ups_equal_the_rules_applied_to_raw_figures(store: &Store) {
             assert_eq!(child.counts, expected, "{} on {as_of}", unit.code);
         }
     }
+}
+
+/// The roll-ups of the city, the province and the nation, read from the derived counts, against
+/// each ward's statuses read from its spans, on dates around every change.
+async fn assert_counts_match_spans(store: &Store, when: &str) {
+    let fw = store.framework_ref(None, None).await.unwrap();
+    for as_of in [
+        "2021-12-31",
+        "2022-01-01",
+        "2022-03-31",
+        "2022-06-30",
+        "2022-09-15",
+        "2022-10-31",
+        "2022-12-31",
+        "2023-06-30",
+    ] {
+        let as_of = day(as_of);
+        let mut total = Counts::default();
+        let mut by_indicator: std::collections::HashMap<String, Counts> = Default::default();
+        let mut by_group: std::collections::HashMap<String, Counts> = Default::default();
+        let city = store.summary("382", &fw, as_of).await.unwrap();
+        for child in &city.children {
+            let mut expected = Counts::default();
+            for row in store
+                .unit_indicators(&child.unit.code, &fw, as_of)
+                .await
+                .unwrap()
+            {
+                expected.add(row.status, 1);
+                by_indicator
+                    .entry(row.indicator.code.clone())
+                    .or_default()
+                    .add(row.status, 1);
+                by_group
+                    .entry(row.group.code.clone())
+                    .or_default()
+                    .add(row.status, 1);
+            }
+            assert_eq!(
+                child.counts, expected,
+                "{} on {as_of}, {when}",
+                child.unit.code
+            );
+            total.merge(&expected);
+        }
+        assert_eq!(city.counts, total, "the city on {as_of}, {when}");
+        for group in &city.groups {
+            assert_eq!(
+                group.counts,
+                by_group.get(&group.group.code).copied().unwrap_or_default(),
+                "group {} on {as_of}, {when}",
+                group.group.code
+            );
+        }
+        let counted = store.indicator_counts("382", &fw, as_of).await.unwrap();
+        for (code, expected) in &by_indicator {
+            assert_eq!(
+                counted.get(code).copied().unwrap_or_default(),
+                *expected,
+                "indicator {code} on {as_of}, {when}"
+            );
+        }
+        for up in ["38", "VN"] {
+            let summary = store.summary(up, &fw, as_of).await.unwrap();
+            assert_eq!(summary.counts, total, "{up} on {as_of}, {when}");
+        }
+        let series = store
+            .count_series("382", &fw, &[as_of], None)
+            .await
+            .unwrap();
+        assert_eq!(series.total[0], total, "the series on {as_of}, {when}");
+    }
+}
+
+async fn counts_follow_every_kind_of_write(store: &Store) {
+    load_demo(store).await;
+    assert_counts_match_spans(store, "after the demo").await;
+    let fw = store.framework_ref(None, None).await.unwrap();
+    let actor = Actor::system("test");
+
+    // A correction that moves a status back in time, and a new figure late in the year.
+    let history = store.history(&fw, "14842", "HT-01").await.unwrap();
+    let first = history.first().unwrap();
+    let mut corrected = first.observation.clone();
+    corrected.figure = match corrected.figure {
+        Figure::YesNo(b) => Figure::YesNo(!b),
+        Figure::Amount(_) => Figure::Amount(Decimal::from_thousandths(0)),
+        Figure::Ratio { denominator, .. } => Figure::Ratio {
+            numerator: 0,
+            denominator,
+        },
+    };
+    store
+        .update_observation(
+            &fw,
+            "14842",
+            "HT-01",
+            first.id,
+            first.version,
+            &corrected,
+            &actor,
+        )
+        .await
+        .unwrap();
+    assert_counts_match_spans(store, "after a correction").await;
+
+    let framework = tiendo_demo::framework();
+    let late: Vec<NewObservation> = framework
+        .indicators
+        .iter()
+        .filter(|i| i.measure == tiendo_domain::Measure::YesNo)
+        .map(|i| NewObservation {
+            unit_code: "14833".into(),
+            indicator_code: i.code.clone(),
+            observation: Observation {
+                observed_on: day("2022-09-15"),
+                figure: Figure::YesNo(true),
+                planned_by: None,
+                note: String::new(),
+            },
+        })
+        .collect();
+    assert!(!late.is_empty());
+    store.record_observations(&fw, &late, &actor).await.unwrap();
+    assert_counts_match_spans(store, "after new figures").await;
+
+    // An exclusion set and withdrawn.
+    let indicator = &framework.indicators[0].code;
+    store
+        .set_exclusion(&fw, "14833", indicator, Some("không có"), &actor)
+        .await
+        .unwrap();
+    assert_counts_match_spans(store, "after an exclusion").await;
+    store
+        .set_exclusion(&fw, "14833", indicator, None, &actor)
+        .await
+        .unwrap();
+    assert_counts_match_spans(store, "after the exclusion is withdrawn").await;
+
+    // A ward that ceases to exist mid-year counts only until then, everywhere above it.
+    let mut units = tiendo_demo::units();
+    let ward = units.iter_mut().find(|u| u.code == "14842").unwrap();
+    ward.valid_until = Some(day("2022-07-01"));
+    store.put_units(&units).await.unwrap();
+    assert_counts_match_spans(store, "after a ward's end").await;
+    let city = store.summary("382", &fw, day("2022-10-31")).await.unwrap();
+    assert!(city.children.iter().all(|c| c.unit.code != "14842"));
 }
 
 async fn unit_indicators_list_every_indicator_with_its_figure(store: &Store) {
