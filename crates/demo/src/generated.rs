@@ -427,10 +427,10 @@ fn ratios(
 
 /// SplitMix64 (Steele, Lea and Flood), seeded by an FNV-1a hash of text parts: small, fast and
 /// the same on every platform, which is all a demo dataset needs.
-struct SplitMix64(u64);
+pub(crate) struct SplitMix64(u64);
 
 impl SplitMix64 {
-    fn seeded(parts: &[&str]) -> SplitMix64 {
+    pub(crate) fn seeded(parts: &[&str]) -> SplitMix64 {
         let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
         for part in parts {
             for byte in part.bytes().chain([0xff]) {
@@ -450,7 +450,7 @@ impl SplitMix64 {
     }
 
     /// Uniform in `lo..=hi` (the modulo bias is negligible for these small ranges).
-    fn range(&mut self, lo: i64, hi: i64) -> i64 {
+    pub(crate) fn range(&mut self, lo: i64, hi: i64) -> i64 {
         debug_assert!(lo <= hi);
         lo + (self.next_u64() % (hi - lo + 1) as u64) as i64
     }

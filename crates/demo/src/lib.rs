@@ -16,6 +16,7 @@
 //!
 //! Pure: no I/O, no clock, no randomness from the environment.
 
+pub mod bench;
 mod generated;
 mod hand;
 pub mod story;

@@ -26,6 +26,35 @@ impl UnitListError {
 
 const COLUMNS: [&str; 4] = ["code", "name", "kind", "parent_code"];
 
+/// The code of the country, the root every province hangs from, so that the national overview
+/// is a unit like any other.
+pub const NATION_CODE: &str = "VN";
+
+/// `units` with every province (a unit without a parent) under the country [`NATION_CODE`],
+/// which is added first when the list does not hold it.
+pub fn under_nation(mut units: Vec<Unit>) -> Vec<Unit> {
+    for unit in units
+        .iter_mut()
+        .filter(|u| u.parent_code.is_none() && u.kind != UnitKind::Nation)
+    {
+        unit.parent_code = Some(NATION_CODE.to_string());
+    }
+    if !units.iter().any(|u| u.code == NATION_CODE) {
+        units.insert(
+            0,
+            Unit {
+                code: NATION_CODE.into(),
+                name: "Việt Nam".into(),
+                kind: UnitKind::Nation,
+                parent_code: None,
+                valid_from: None,
+                valid_until: None,
+            },
+        );
+    }
+    units
+}
+
 /// Reads a unit list, every unit valid from `valid_from` until `valid_until` (either may be
 /// open). Units come back parents first. A parent that is not in the list is left for the
 /// database to resolve. Every mistake is reported, not only the first.

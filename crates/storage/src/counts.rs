@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use tiendo_domain::{Counts, Date, Status};
 
-use crate::conn::{CHUNK_ROWS, Conn, lock_counts, placeholders};
+use crate::conn::{CHUNK_ROWS, Cell, Conn, bulk_insert, lock_counts};
 use crate::derive::in_list;
 use crate::units::{parse_date, parse_span_day};
 use crate::{Result, StorageError};
@@ -418,38 +418,46 @@ pub(crate) async fn apply(conn: &mut Conn<'_>, framework_id: i64, steps: CountSt
     Ok(())
 }
 
-/// Rows per `INSERT`: 11 parameters each, under SQLite's limit of 32,766.
-const INSERT_ROWS: usize = 2_000;
-
 async fn insert(
     conn: &mut Conn<'_>,
     framework_id: i64,
     rows: &[(i64, i64, i64, CountSpan)],
 ) -> Result<()> {
-    for chunk in rows.chunks(INSERT_ROWS) {
-        let q = format!(
-            "INSERT INTO status_counts (framework_id, unit_id, indicator_id, group_id, valid_from,
-                 valid_until, achieved, in_progress, not_achieved, no_data, not_applicable)
-             VALUES {}",
-            placeholders(chunk.len(), 11)
-        );
-        sql!(&mut *conn, execute_with q.as_str(), |q| {
-            let mut q = q;
-            for (unit_id, indicator_id, group_id, s) in chunk {
-                q = q
-                    .bind(framework_id)
-                    .bind(*unit_id)
-                    .bind(*indicator_id)
-                    .bind(*group_id)
-                    .bind(s.from.to_string())
-                    .bind(s.until.to_string());
-                for n in s.tally {
-                    q = q.bind(n);
-                }
-            }
-            q
-        })?;
+    let days: Vec<(String, String)> = rows
+        .iter()
+        .map(|(_, _, _, s)| (s.from.to_string(), s.until.to_string()))
+        .collect();
+    let mut cells = Vec::with_capacity(rows.len() * 11);
+    for ((unit_id, indicator_id, group_id, s), (from, until)) in rows.iter().zip(&days) {
+        cells.extend([
+            Cell::Int(Some(framework_id)),
+            Cell::Int(Some(*unit_id)),
+            Cell::Int(Some(*indicator_id)),
+            Cell::Int(Some(*group_id)),
+            Cell::Text(Some(from)),
+            Cell::Text(Some(until)),
+        ]);
+        cells.extend(s.tally.iter().map(|n| Cell::Int(Some(*n))));
     }
+    bulk_insert(
+        conn,
+        "status_counts",
+        &[
+            "framework_id",
+            "unit_id",
+            "indicator_id",
+            "group_id",
+            "valid_from",
+            "valid_until",
+            "achieved",
+            "in_progress",
+            "not_achieved",
+            "no_data",
+            "not_applicable",
+        ],
+        &cells,
+    )
+    .await?;
     Ok(())
 }
 

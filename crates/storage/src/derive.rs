@@ -3,9 +3,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use tiendo_domain::{Date, Decimal, Figure, Framework, Observation, Rules, Status, UnitKind};
+use tiendo_domain::{
+    Date, Decimal, Figure, Framework, Indicator, Observation, Rules, Status, UnitKind,
+};
 
-use crate::conn::{CHUNK_ROWS, Conn, placeholders};
+use crate::conn::{CHUNK_ROWS, Cell, Conn, bulk_insert};
 use crate::counts::{self, CountSteps, Lineages, SpanFact};
 use crate::units::parse_date;
 use crate::{Result, StorageError};
@@ -111,35 +113,12 @@ async fn refresh_with(
     only_indicators: Option<&[i64]>,
     keep_counts: bool,
 ) -> Result<()> {
-    #[derive(sqlx::FromRow)]
-    struct IndicatorIds {
-        id: i64,
-        group_id: i64,
-        code: String,
-    }
-    let mut ids = sql!(&mut *conn, fetch_all IndicatorIds,
-        "SELECT id, group_id, code FROM indicators WHERE framework_id = $1 ORDER BY position",
-        framework_id)?;
+    let mut ids = indicator_ids(&mut *conn, framework_id).await?;
     if let Some(only) = only_indicators {
         ids.retain(|i| only.contains(&i.id));
     }
-    let mut indicators = Vec::with_capacity(ids.len());
-    for ids in &ids {
-        let indicator = framework.indicator(&ids.code).ok_or_else(|| {
-            StorageError::Corrupt(format!(
-                "indicator {} is in the database but not in framework {}",
-                ids.code, framework.code
-            ))
-        })?;
-        indicators.push((ids, indicator));
-    }
+    let indicators = with_rules(framework, &ids)?;
     let indicator_filter: Vec<i64> = ids.iter().map(|i| i.id).collect();
-    let assessed: HashSet<UnitKind> = framework
-        .indicators
-        .iter()
-        .flat_map(|i| i.applies_to.iter().copied())
-        .collect();
-
     for chunk in units.chunks(CHUNK_ROWS) {
         let unit_ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
         // The same scope in every statement: units, then indicators, from parameter $1 on.
@@ -190,7 +169,7 @@ async fn refresh_with(
             }
             q
         })?;
-        let mut histories: HashMap<(i64, i64), (Vec<i64>, Vec<Observation>)> = HashMap::new();
+        let mut histories: Histories = HashMap::new();
         for row in &rows {
             let entry = histories
                 .entry((row.unit_id, row.indicator_id))
@@ -218,46 +197,11 @@ async fn refresh_with(
             .map(|e| ((e.unit_id, e.indicator_id), e.reason))
             .collect();
 
-        let mut spans: Vec<SpanRow> = Vec::new();
-        let empty = (Vec::new(), Vec::new());
-        for &(unit_id, kind) in chunk.iter().filter(|(_, kind)| assessed.contains(kind)) {
-            for (ids, indicator) in &indicators {
-                let exclusion = exclusions.get(&(unit_id, ids.id)).map(String::as_str);
-                let applicability = indicator.applicability(kind, exclusion);
-                let rules = Rules {
-                    indicator,
-                    applicability: &applicability,
-                    period_start: framework.period_start,
-                };
-                let (observation_ids, history) =
-                    histories.get(&(unit_id, ids.id)).unwrap_or(&empty);
-                for span in rules.timeline(history) {
-                    let a = span.assessment;
-                    spans.push(SpanRow {
-                        unit_id,
-                        indicator_id: ids.id,
-                        group_id: ids.group_id,
-                        from: span.from,
-                        until: span.until,
-                        status: a.status,
-                        reason: a.reason.bilingual(),
-                        observation_id: a.latest.map(|i| observation_ids[i]),
-                    });
-                }
-            }
-        }
+        let spans = spans_of(framework, &indicators, chunk, &histories, &exclusions);
         insert_spans(conn, framework_id, &spans).await?;
         if let Some(lineages) = lineages {
             for s in &spans {
-                let fact = SpanFact {
-                    unit_id: s.unit_id,
-                    indicator_id: s.indicator_id,
-                    group_id: s.group_id,
-                    from: s.from,
-                    until: s.until,
-                    status: s.status,
-                };
-                steps.add(&lineages, &fact, 1)?;
+                steps.add(&lineages, &s.fact(), 1)?;
             }
             counts::apply(&mut *conn, framework_id, steps.rolled_up(&lineages)?).await?;
         }
@@ -265,7 +209,87 @@ async fn refresh_with(
     Ok(())
 }
 
-struct SpanRow {
+/// A framework's indicator as the database knows it.
+#[derive(sqlx::FromRow)]
+pub(crate) struct IndicatorIds {
+    pub id: i64,
+    pub group_id: i64,
+    pub code: String,
+}
+
+/// The indicators of a framework, in framework order.
+pub(crate) async fn indicator_ids(conn: &mut Conn<'_>, framework_id: i64) -> Result<Vec<IndicatorIds>> {
+    Ok(sql!(&mut *conn, fetch_all IndicatorIds,
+        "SELECT id, group_id, code FROM indicators WHERE framework_id = $1 ORDER BY position",
+        framework_id)?)
+}
+
+/// Each indicator with its rules from the framework.
+pub(crate) fn with_rules<'a>(
+    framework: &'a Framework,
+    ids: &'a [IndicatorIds],
+) -> Result<Vec<(&'a IndicatorIds, &'a Indicator)>> {
+    ids.iter()
+        .map(|ids| {
+            let indicator = framework.indicator(&ids.code).ok_or_else(|| {
+                StorageError::Corrupt(format!(
+                    "indicator {} is in the database but not in framework {}",
+                    ids.code, framework.code
+                ))
+            })?;
+            Ok((ids, indicator))
+        })
+        .collect()
+}
+
+/// Each unit's figures for one indicator (`(unit, indicator)` ids), oldest first, with their ids.
+pub(crate) type Histories = HashMap<(i64, i64), (Vec<i64>, Vec<Observation>)>;
+
+/// The status spans of `indicators` for the units of `units` the framework assesses, by the
+/// rules, from their figures and exclusions.
+pub(crate) fn spans_of(
+    framework: &Framework,
+    indicators: &[(&IndicatorIds, &Indicator)],
+    units: &[(i64, UnitKind)],
+    histories: &Histories,
+    exclusions: &HashMap<(i64, i64), String>,
+) -> Vec<SpanRow> {
+    let assessed: HashSet<UnitKind> = framework
+        .indicators
+        .iter()
+        .flat_map(|i| i.applies_to.iter().copied())
+        .collect();
+    let mut spans: Vec<SpanRow> = Vec::new();
+    let empty = (Vec::new(), Vec::new());
+    for &(unit_id, kind) in units.iter().filter(|(_, kind)| assessed.contains(kind)) {
+        for (ids, indicator) in indicators {
+            let exclusion = exclusions.get(&(unit_id, ids.id)).map(String::as_str);
+            let applicability = indicator.applicability(kind, exclusion);
+            let rules = Rules {
+                indicator,
+                applicability: &applicability,
+                period_start: framework.period_start,
+            };
+            let (observation_ids, history) = histories.get(&(unit_id, ids.id)).unwrap_or(&empty);
+            for span in rules.timeline(history) {
+                let a = span.assessment;
+                spans.push(SpanRow {
+                    unit_id,
+                    indicator_id: ids.id,
+                    group_id: ids.group_id,
+                    from: span.from,
+                    until: span.until,
+                    status: a.status,
+                    reason: a.reason.bilingual(),
+                    observation_id: a.latest.map(|i| observation_ids[i]),
+                });
+            }
+        }
+    }
+    spans
+}
+
+pub(crate) struct SpanRow {
     unit_id: i64,
     indicator_id: i64,
     group_id: i64,
@@ -276,29 +300,56 @@ struct SpanRow {
     observation_id: Option<i64>,
 }
 
-async fn insert_spans(conn: &mut Conn<'_>, framework_id: i64, spans: &[SpanRow]) -> Result<()> {
-    for chunk in spans.chunks(CHUNK_ROWS) {
-        let q = format!(
-            "INSERT INTO indicator_status (unit_id, indicator_id, framework_id, group_id, valid_from, valid_until, status, reason_vi, reason_en, observation_id) VALUES {}",
-            placeholders(chunk.len(), 10)
-        );
-        sql!(&mut *conn, execute_with q.as_str(), |q| {
-            let mut q = q;
-            for s in chunk {
-                q = q
-                    .bind(s.unit_id)
-                    .bind(s.indicator_id)
-                    .bind(framework_id)
-                    .bind(s.group_id)
-                    .bind(s.from.to_string())
-                    .bind(s.until.to_string())
-                    .bind(s.status.code())
-                    .bind(s.reason.vi.clone())
-                    .bind(s.reason.en.clone())
-                    .bind(s.observation_id);
-            }
-            q
-        })?;
+impl SpanRow {
+    pub(crate) fn fact(&self) -> SpanFact {
+        SpanFact {
+            unit_id: self.unit_id,
+            indicator_id: self.indicator_id,
+            group_id: self.group_id,
+            from: self.from,
+            until: self.until,
+            status: self.status,
+        }
     }
+}
+
+pub(crate) async fn insert_spans(conn: &mut Conn<'_>, framework_id: i64, spans: &[SpanRow]) -> Result<()> {
+    let days: Vec<(String, String)> = spans
+        .iter()
+        .map(|s| (s.from.to_string(), s.until.to_string()))
+        .collect();
+    let mut cells = Vec::with_capacity(spans.len() * 10);
+    for (s, (from, until)) in spans.iter().zip(&days) {
+        cells.extend([
+            Cell::Int(Some(s.unit_id)),
+            Cell::Int(Some(s.indicator_id)),
+            Cell::Int(Some(framework_id)),
+            Cell::Int(Some(s.group_id)),
+            Cell::Text(Some(from)),
+            Cell::Text(Some(until)),
+            Cell::Text(Some(s.status.code())),
+            Cell::Text(Some(&s.reason.vi)),
+            Cell::Text(Some(&s.reason.en)),
+            Cell::Int(s.observation_id),
+        ]);
+    }
+    bulk_insert(
+        conn,
+        "indicator_status",
+        &[
+            "unit_id",
+            "indicator_id",
+            "framework_id",
+            "group_id",
+            "valid_from",
+            "valid_until",
+            "status",
+            "reason_vi",
+            "reason_en",
+            "observation_id",
+        ],
+        &cells,
+    )
+    .await?;
     Ok(())
 }

@@ -23,7 +23,7 @@ pub struct FrameworkRef {
 }
 
 #[derive(sqlx::FromRow)]
-struct FrameworkRow {
+pub(crate) struct FrameworkRow {
     id: i64,
     code: String,
     version: i64,
@@ -33,10 +33,10 @@ struct FrameworkRow {
     period_end: String,
 }
 
-const FRAMEWORK_COLUMNS: &str = "id, code, version, name, name_en, period_start, period_end";
+pub(crate) const FRAMEWORK_COLUMNS: &str = "id, code, version, name, name_en, period_start, period_end";
 
 impl FrameworkRow {
-    fn into_ref(self) -> Result<FrameworkRef> {
+    pub(crate) fn into_ref(self) -> Result<FrameworkRef> {
         Ok(FrameworkRef {
             period_start: parse_date(&self.period_start, "period_start")?,
             period_end: parse_date(&self.period_end, "period_end")?,
@@ -54,22 +54,7 @@ impl Store {
     /// applies to, in one transaction. Loading the same text again changes nothing; a different
     /// text under a code and version already loaded is refused (publish a new version instead).
     pub async fn load_framework(&self, source: &str) -> Result<FrameworkRef> {
-        let framework = parse_framework(source).map_err(|diagnostics| {
-            let render = |vi: bool| {
-                diagnostics
-                    .iter()
-                    .map(|d| {
-                        let m = if vi { &d.message.vi } else { &d.message.en };
-                        format!("{}:{}: {m}", d.line, d.column)
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            };
-            StorageError::invalid(
-                format!("tệp khung chỉ tiêu có lỗi:\n{}", render(true)),
-                format!("the framework file has errors:\n{}", render(false)),
-            )
-        })?;
+        let framework = parse_source(source)?;
         let mut tx = self.pool.begin().await?;
         let existing = sql!(tx.conn(), fetch_optional_scalar String,
             "SELECT source FROM frameworks WHERE code = $1 AND version = $2",
@@ -92,41 +77,7 @@ impl Store {
                 ),
             ));
         }
-        let id = sql!(tx.conn(), fetch_one_scalar i64,
-            "INSERT INTO frameworks (code, version, name, name_en, period_start, period_end, source, loaded_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-            framework.code.as_str(), i64::from(framework.version), framework.name.as_str(),
-            framework.name_en.as_str(), framework.period_start.to_string(),
-            framework.period_end.to_string(), source, crate::observations::now_utc())?;
-        for (position, group) in framework.groups.iter().enumerate() {
-            let group_id = sql!(tx.conn(), fetch_one_scalar i64,
-                "INSERT INTO framework_groups (framework_id, code, name, name_en, position)
-                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                id, group.code.as_str(), group.name.as_str(), group.name_en.as_str(), position as i64)?;
-            for (position, ind) in framework
-                .indicators
-                .iter()
-                .enumerate()
-                .filter(|(_, i)| i.group == group.code)
-            {
-                sql!(tx.conn(), execute
-                    "INSERT INTO indicators (framework_id, group_id, code, name, name_en, measure, target, deadline, position)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                    id, group_id, ind.code.as_str(), ind.name.as_str(), ind.name_en.as_str(),
-                    ind.measure.code(), ind.target.rule_text(ind.measure),
-                    ind.deadline.to_string(), position as i64)?;
-            }
-        }
-        // One reporting period covering the framework, due when it ends; more can be added.
-        let (start, end) = (framework.period_start, framework.period_end);
-        let code = if start.year() == end.year() {
-            start.year().to_string()
-        } else {
-            format!("{}-{}", start.year(), end.year())
-        };
-        sql!(tx.conn(), execute
-            "INSERT INTO periods (framework_id, code, name, starts_on, ends_on, deadline) VALUES ($1, $2, $3, $4, $5, $6)",
-            id, code.as_str(), format!("Kỳ {} – {}", start.dmy(), end.dmy()), start.to_string(), end.to_string(), end.to_string())?;
+        let id = insert_framework(&mut tx.conn(), &framework, source).await?;
         let units = all_units(&mut tx.conn()).await?;
         crate::derive::refresh(&mut tx.conn(), id, &framework, &units, None).await?;
         let row = sql!(tx.conn(), fetch_one FrameworkRow,
@@ -218,6 +169,71 @@ impl Store {
             .insert(id, framework.clone());
         Ok(framework)
     }
+}
+
+/// A framework file parsed, or every mistake in it with its line and column, in both languages.
+pub(crate) fn parse_source(source: &str) -> Result<Framework> {
+    parse_framework(source).map_err(|diagnostics| {
+        let render = |vi: bool| {
+            diagnostics
+                .iter()
+                .map(|d| {
+                    let m = if vi { &d.message.vi } else { &d.message.en };
+                    format!("{}:{}: {m}", d.line, d.column)
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        StorageError::invalid(
+            format!("tệp khung chỉ tiêu có lỗi:\n{}", render(true)),
+            format!("the framework file has errors:\n{}", render(false)),
+        )
+    })
+}
+
+/// Writes a parsed framework (groups, indicators, one reporting period over the whole period)
+/// on the caller's transaction, without deriving any status; its id.
+pub(crate) async fn insert_framework(
+    conn: &mut Conn<'_>,
+    framework: &Framework,
+    source: &str,
+) -> Result<i64> {
+    let id = sql!(&mut *conn, fetch_one_scalar i64,
+        "INSERT INTO frameworks (code, version, name, name_en, period_start, period_end, source, loaded_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        framework.code.as_str(), i64::from(framework.version), framework.name.as_str(),
+        framework.name_en.as_str(), framework.period_start.to_string(),
+        framework.period_end.to_string(), source, crate::observations::now_utc())?;
+    for (position, group) in framework.groups.iter().enumerate() {
+        let group_id = sql!(&mut *conn, fetch_one_scalar i64,
+            "INSERT INTO framework_groups (framework_id, code, name, name_en, position)
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            id, group.code.as_str(), group.name.as_str(), group.name_en.as_str(), position as i64)?;
+        for (position, ind) in framework
+            .indicators
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| i.group == group.code)
+        {
+            sql!(&mut *conn, execute
+                "INSERT INTO indicators (framework_id, group_id, code, name, name_en, measure, target, deadline, position)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                id, group_id, ind.code.as_str(), ind.name.as_str(), ind.name_en.as_str(),
+                ind.measure.code(), ind.target.rule_text(ind.measure),
+                ind.deadline.to_string(), position as i64)?;
+        }
+    }
+    // One reporting period covering the framework, due when it ends; more can be added.
+    let (start, end) = (framework.period_start, framework.period_end);
+    let code = if start.year() == end.year() {
+        start.year().to_string()
+    } else {
+        format!("{}-{}", start.year(), end.year())
+    };
+    sql!(&mut *conn, execute
+        "INSERT INTO periods (framework_id, code, name, starts_on, ends_on, deadline) VALUES ($1, $2, $3, $4, $5, $6)",
+        id, code.as_str(), format!("Kỳ {} – {}", start.dmy(), end.dmy()), start.to_string(), end.to_string(), end.to_string())?;
+    Ok(id)
 }
 
 pub(crate) async fn all_units(conn: &mut Conn<'_>) -> Result<Vec<(i64, UnitKind)>> {

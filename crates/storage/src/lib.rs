@@ -12,6 +12,7 @@
 mod conn;
 mod accounts;
 mod archive;
+mod bulk;
 mod counts;
 mod derive;
 mod evidence;
@@ -44,6 +45,7 @@ pub use accounts::{Actor, AuditEntry, NewUser, User, grant};
 pub use archive::{
     ARCHIVE_FORMAT, ARCHIVE_VERSION, ArchiveProgress, ArchiveSummary, ArchivedTable,
 };
+pub use bulk::{DatasetProgress, DatasetReport};
 pub use evidence::{Evidence, EvidenceItem};
 pub use exclusions::ExclusionRequest;
 pub use files::{FileStore, StoredFile};

@@ -50,9 +50,9 @@ pub(crate) fn audit_json(o: &Observation) -> String {
     .to_string()
 }
 
-type FigureColumns = (Option<bool>, Option<i64>, Option<i64>, Option<i64>);
+pub(crate) type FigureColumns = (Option<bool>, Option<i64>, Option<i64>, Option<i64>);
 
-fn figure_columns(f: &Figure) -> FigureColumns {
+pub(crate) fn figure_columns(f: &Figure) -> FigureColumns {
     match *f {
         Figure::YesNo(b) => (Some(b), None, None, None),
         Figure::Amount(v) => (None, Some(v.thousandths()), None, None),

@@ -10,7 +10,7 @@ use tiendo_domain::{
 
 use crate::counts::{COUNTS_IN_FORCE, SUMS, SummedRow};
 use crate::derive::{OBSERVATION_COLUMNS, ObservationRow, figure_from_columns};
-use crate::units::{UNIT_COLUMNS, UnitRow, parse_date, parse_span_day};
+use crate::units::{UNIT_COLUMNS, UnitRow, parse_span_day};
 use crate::{FrameworkRef, Result, StorageError, Store};
 
 /// A unit's standing on a date: its counts, per group, and per direct sub-unit.

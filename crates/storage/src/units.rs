@@ -78,34 +78,7 @@ impl Store {
     /// all in one transaction.
     pub async fn put_units(&self, units: &[Unit]) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        let mut touched: Vec<(i64, UnitKind)> = Vec::with_capacity(units.len());
-        for unit in units {
-            let parent_id = match &unit.parent_code {
-                None => None,
-                Some(parent) => Some(
-                    sql!(tx.conn(), fetch_optional_scalar i64,
-                        "SELECT id FROM units WHERE code = $1", parent.as_str())?
-                    .ok_or_else(|| {
-                        StorageError::invalid(
-                            format!("đơn vị {} có đơn vị cấp trên «{parent}» chưa tồn tại (cần thêm đơn vị cấp trên trước)", unit.code),
-                            format!("unit {} names parent «{parent}», which does not exist (add parents before children)", unit.code),
-                        )
-                    })?,
-                ),
-            };
-            let id = sql!(tx.conn(), fetch_one_scalar i64,
-                "INSERT INTO units (code, name, kind, parent_id, valid_from, valid_until, search_name)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)
-                 ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind,
-                     parent_id = excluded.parent_id, valid_from = excluded.valid_from,
-                     valid_until = excluded.valid_until, search_name = excluded.search_name
-                 RETURNING id",
-                unit.code.as_str(), unit.name.as_str(), unit.kind.code(), parent_id,
-                unit.valid_from.map(|d| d.to_string()), unit.valid_until.map(|d| d.to_string()),
-                text::fold(&unit.name))?;
-            touched.push((id, unit.kind));
-        }
-        rebuild_ancestry(&mut tx.conn()).await?;
+        let touched = put_units_in(&mut tx.conn(), units).await?;
         for framework_id in sql!(tx.conn(), fetch_all_scalar i64, "SELECT id FROM frameworks")? {
             let framework = self.framework_by_id(&mut tx.conn(), framework_id).await?;
             // Parents and the days units exist may have changed: the counts are summed anew.
@@ -346,6 +319,47 @@ pub(crate) async fn fill_search_names(conn: &mut Conn<'_>) -> Result<()> {
             text::fold(&unit.name), unit.id)?;
     }
     Ok(())
+}
+
+/// Adds or updates units (parents before children) and rebuilds the ancestry, on the caller's
+/// transaction; the units' ids and kinds, in order.
+pub(crate) async fn put_units_in(
+    conn: &mut Conn<'_>,
+    units: &[Unit],
+) -> Result<Vec<(i64, UnitKind)>> {
+    let mut touched: Vec<(i64, UnitKind)> = Vec::with_capacity(units.len());
+    // Parents written earlier in this list need no query.
+    let mut ids: HashMap<&str, i64> = HashMap::with_capacity(units.len());
+    for unit in units {
+        let parent_id = match &unit.parent_code {
+            None => None,
+            Some(parent) if ids.contains_key(parent.as_str()) => Some(ids[parent.as_str()]),
+            Some(parent) => Some(
+                sql!(&mut *conn, fetch_optional_scalar i64,
+                    "SELECT id FROM units WHERE code = $1", parent.as_str())?
+                .ok_or_else(|| {
+                    StorageError::invalid(
+                        format!("đơn vị {} có đơn vị cấp trên «{parent}» chưa tồn tại (cần thêm đơn vị cấp trên trước)", unit.code),
+                        format!("unit {} names parent «{parent}», which does not exist (add parents before children)", unit.code),
+                    )
+                })?,
+            ),
+        };
+        let id = sql!(&mut *conn, fetch_one_scalar i64,
+            "INSERT INTO units (code, name, kind, parent_id, valid_from, valid_until, search_name)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind,
+                 parent_id = excluded.parent_id, valid_from = excluded.valid_from,
+                 valid_until = excluded.valid_until, search_name = excluded.search_name
+             RETURNING id",
+            unit.code.as_str(), unit.name.as_str(), unit.kind.code(), parent_id,
+            unit.valid_from.map(|d| d.to_string()), unit.valid_until.map(|d| d.to_string()),
+            text::fold(&unit.name))?;
+        ids.insert(unit.code.as_str(), id);
+        touched.push((id, unit.kind));
+    }
+    rebuild_ancestry(&mut *conn).await?;
+    Ok(touched)
 }
 
 /// Recomputes the unit → ancestor table from the parent links.

@@ -8,7 +8,7 @@ use anyhow::{Context, anyhow};
 use clap::{Parser, Subcommand};
 use tiendo_domain::access::Role;
 use tiendo_domain::framework_file::parse_framework;
-use tiendo_domain::unit_list::parse_unit_list;
+use tiendo_domain::unit_list::{parse_unit_list, under_nation};
 use tiendo_domain::{Date, Lang, Unit, UnitKind};
 use tiendo_exchange::ExchangeError;
 use tiendo_storage::{
@@ -1015,9 +1015,6 @@ fn parse_date_arg(flag: &str, value: Option<String>) -> anyhow::Result<Option<Da
         .transpose()
 }
 
-/// The root every province hangs from, so the national overview is a unit like any other.
-const NATION_CODE: &str = "VN";
-
 async fn import_units(
     file: &PathBuf,
     valid_from: Option<String>,
@@ -1028,7 +1025,7 @@ async fn import_units(
     let valid_until = parse_date_arg("--valid-until", valid_until)?;
     let text = read(file)?;
     let name = file.display().to_string();
-    let mut units = match parse_unit_list(&text, valid_from, valid_until) {
+    let units = match parse_unit_list(&text, valid_from, valid_until) {
         Ok(units) => units,
         Err(errors) => {
             for e in &errors {
@@ -1041,25 +1038,7 @@ async fn import_units(
             return Ok(ExitCode::FAILURE);
         }
     };
-    for unit in units
-        .iter_mut()
-        .filter(|u| u.parent_code.is_none() && u.kind != UnitKind::Nation)
-    {
-        unit.parent_code = Some(NATION_CODE.to_string());
-    }
-    if !units.iter().any(|u| u.code == NATION_CODE) {
-        units.insert(
-            0,
-            Unit {
-                code: NATION_CODE.into(),
-                name: "Việt Nam".into(),
-                kind: UnitKind::Nation,
-                parent_code: None,
-                valid_from: None,
-                valid_until: None,
-            },
-        );
-    }
+    let units = under_nation(units);
     let store = open(db).await?;
     store.put_units(&units).await?;
     println!("Đã nhập / imported {} units from {name}", units.len());
