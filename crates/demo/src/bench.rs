@@ -187,8 +187,10 @@ pub fn figures(unit: &Unit, seed: u64) -> Vec<(String, Observation)> {
                     let start = rng.range(10, 60);
                     (1..=12)
                         .map(|m| {
-                            let v = (start * 10 + pace * m * rng.range(4, 10) / 10 + rng.range(-20, 20))
-                                .clamp(0, 1000);
+                            let v = (start * 10
+                                + pace * m * rng.range(4, 10) / 10
+                                + rng.range(-20, 20))
+                            .clamp(0, 1000);
                             Figure::Amount(Decimal::from_thousandths(v * 100))
                         })
                         .collect()
@@ -243,7 +245,12 @@ mod tests {
         assert_eq!(units[0].code, "VN");
         assert_eq!(count(&[UnitKind::Tinh, UnitKind::ThanhPhoTw]), 63);
         assert_eq!(
-            count(&[UnitKind::Phuong, UnitKind::Xa, UnitKind::ThiTran, UnitKind::DacKhu]),
+            count(&[
+                UnitKind::Phuong,
+                UnitKind::Xa,
+                UnitKind::ThiTran,
+                UnitKind::DacKhu
+            ]),
             10_599
         );
         assert_eq!(units.len(), 1 + 63 + 705 + 10_599);
@@ -256,10 +263,16 @@ mod tests {
         assert_eq!(&codes[..3], ["VN", "38", "382"]);
         assert_eq!(city.len(), 3 + 11);
         let province = units(Scale::Province);
-        assert!(province.iter().all(|u| u.code == "VN"
-            || u.code == "38"
-            || u.parent_code.is_some()));
-        assert!(province.len() > 500 && province.len() < 700, "{}", province.len());
+        assert!(
+            province
+                .iter()
+                .all(|u| u.code == "VN" || u.code == "38" || u.parent_code.is_some())
+        );
+        assert!(
+            province.len() > 500 && province.len() < 700,
+            "{}",
+            province.len()
+        );
     }
 
     #[test]
@@ -273,7 +286,11 @@ mod tests {
             let indicator = framework.indicator(code).unwrap();
             o.figure.check(indicator.measure).unwrap();
         }
-        assert_eq!(figures, super::figures(&unit, 1), "the same for the same seed");
+        assert_eq!(
+            figures,
+            super::figures(&unit, 1),
+            "the same for the same seed"
+        );
         assert_ne!(figures, super::figures(&unit, 2));
     }
 }

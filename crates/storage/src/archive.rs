@@ -933,7 +933,7 @@ impl Store {
     /// The number of the latest migration this build knows.
     fn schema_version(&self) -> i64 {
         let migrator = match self.pool {
-            Pool::Sqlite(_) => sqlx::migrate!("migrations/sqlite"),
+            Pool::Sqlite(..) => sqlx::migrate!("migrations/sqlite"),
             Pool::Postgres(_) => sqlx::migrate!("migrations/postgres"),
         };
         migrator.iter().map(|m| m.version).max().unwrap_or(0)

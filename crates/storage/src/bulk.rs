@@ -81,8 +81,14 @@ impl Store {
                 for (code, observation) in figures(unit) {
                     let &i = by_code.get(code.as_str()).ok_or_else(|| {
                         StorageError::invalid(
-                            format!("đơn vị {}: khung chỉ tiêu không có chỉ tiêu «{code}»", unit.code),
-                            format!("unit {}: the framework has no indicator «{code}»", unit.code),
+                            format!(
+                                "đơn vị {}: khung chỉ tiêu không có chỉ tiêu «{code}»",
+                                unit.code
+                            ),
+                            format!(
+                                "unit {}: the framework has no indicator «{code}»",
+                                unit.code
+                            ),
                         )
                     })?;
                     let (ids, indicator) = indicators[i];
@@ -180,6 +186,11 @@ impl Store {
                 steps.add(&lineages, &span.fact(), 1)?;
             }
             counts::apply(&mut tx.conn(), framework_id, steps.rolled_up(&lineages)?).await?;
+            if chunk_index % 8 == 0 && matches!(tx.conn(), crate::conn::Conn::Postgres(_)) {
+                // Without statistics on the table it is filling, PostgreSQL's planner would
+                // read the counts of the units at the top of the tree by scanning all of it.
+                sql!(tx.conn(), execute "ANALYZE status_counts")?;
+            }
             progress(DatasetProgress {
                 units_done: (chunk_index * CHUNK_ROWS + chunk.len()),
                 units_total: units.len(),

@@ -7,9 +7,15 @@ use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool,
 
 #[derive(Clone)]
 pub(crate) enum Pool {
-    Sqlite(SqlitePool),
+    /// With the gate this process's writers queue at, one at a time, in order.
+    Sqlite(SqlitePool, WriteGate),
     Postgres(PgPool),
 }
+
+/// SQLite lets one writer in at a time, and a writer that finds the database busy sleeps and
+/// retries (up to 100 ms a try), so under load the unlucky wait far longer than their turn.
+/// Queueing this process's writers here first gives each its turn in order, with no sleeping.
+pub(crate) type WriteGate = std::sync::Arc<tokio::sync::Mutex<()>>;
 
 pub(crate) enum PooledConn {
     Sqlite(PoolConnection<Sqlite>),
@@ -17,7 +23,11 @@ pub(crate) enum PooledConn {
 }
 
 pub(crate) enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    /// With the writer's turn at the gate (none for a reader).
+    Sqlite(
+        Transaction<'static, Sqlite>,
+        Option<tokio::sync::OwnedMutexGuard<()>>,
+    ),
     Postgres(Transaction<'static, Postgres>),
 }
 
@@ -51,7 +61,7 @@ impl Pool {
     /// Connections open, of which idle, and the most the pool opens.
     pub(crate) fn usage(&self) -> (u32, u32, u32) {
         match self {
-            Pool::Sqlite(p) => (
+            Pool::Sqlite(p, _) => (
                 p.size(),
                 p.num_idle() as u32,
                 p.options().get_max_connections(),
@@ -66,7 +76,7 @@ impl Pool {
 
     pub(crate) async fn acquire(&self) -> sqlx::Result<PooledConn> {
         Ok(match self {
-            Pool::Sqlite(p) => PooledConn::Sqlite(p.acquire().await?),
+            Pool::Sqlite(p, _) => PooledConn::Sqlite(p.acquire().await?),
             Pool::Postgres(p) => PooledConn::Postgres(p.acquire().await?),
         })
     }
@@ -75,7 +85,10 @@ impl Pool {
         Ok(match self {
             // IMMEDIATE takes the write lock up front, so two writers queue on busy_timeout
             // instead of one failing when it upgrades from a read.
-            Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Sqlite(p, gate) => {
+                let turn = gate.clone().lock_owned().await;
+                Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, Some(turn))
+            }
             Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
@@ -85,7 +98,8 @@ impl Pool {
     /// the snapshot (WAL mode) without holding the write lock.
     pub(crate) async fn begin_snapshot(&self) -> sqlx::Result<Tx> {
         Ok(match self {
-            Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN DEFERRED").await?),
+            // A reader: it needs no turn at the gate.
+            Pool::Sqlite(p, _) => Tx::Sqlite(p.begin_with("BEGIN DEFERRED").await?, None),
             Pool::Postgres(p) => Tx::Postgres(
                 p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                     .await?,
@@ -106,14 +120,14 @@ impl PooledConn {
 impl Tx {
     pub(crate) fn conn(&mut self) -> Conn<'_> {
         match self {
-            Tx::Sqlite(t) => Conn::Sqlite(t),
+            Tx::Sqlite(t, _) => Conn::Sqlite(t),
             Tx::Postgres(t) => Conn::Postgres(t),
         }
     }
 
     pub(crate) async fn commit(self) -> sqlx::Result<()> {
         match self {
-            Tx::Sqlite(t) => t.commit().await,
+            Tx::Sqlite(t, _turn) => t.commit().await,
             Tx::Postgres(t) => t.commit().await,
         }
     }
@@ -281,8 +295,9 @@ pub(crate) async fn bulk_insert(
         copy.finish().await?;
         return Ok(());
     }
-    // Under SQLite's 32,766 parameters, and few enough rows that a statement stays small.
-    let rows_per_statement = (32_000 / width).min(500);
+    // A few hundred parameters a statement: SQLite finds each parameter by a linear search of
+    // the statement's parameters, so binding costs grow with the square of their number.
+    let rows_per_statement = (384 / width).max(1);
     for chunk in cells.chunks(rows_per_statement * width) {
         let q = format!(
             "INSERT INTO {table} ({names}) VALUES {}",

@@ -218,7 +218,10 @@ pub(crate) struct IndicatorIds {
 }
 
 /// The indicators of a framework, in framework order.
-pub(crate) async fn indicator_ids(conn: &mut Conn<'_>, framework_id: i64) -> Result<Vec<IndicatorIds>> {
+pub(crate) async fn indicator_ids(
+    conn: &mut Conn<'_>,
+    framework_id: i64,
+) -> Result<Vec<IndicatorIds>> {
     Ok(sql!(&mut *conn, fetch_all IndicatorIds,
         "SELECT id, group_id, code FROM indicators WHERE framework_id = $1 ORDER BY position",
         framework_id)?)
@@ -313,7 +316,11 @@ impl SpanRow {
     }
 }
 
-pub(crate) async fn insert_spans(conn: &mut Conn<'_>, framework_id: i64, spans: &[SpanRow]) -> Result<()> {
+pub(crate) async fn insert_spans(
+    conn: &mut Conn<'_>,
+    framework_id: i64,
+    spans: &[SpanRow],
+) -> Result<()> {
     let days: Vec<(String, String)> = spans
         .iter()
         .map(|s| (s.from.to_string(), s.until.to_string()))

@@ -33,7 +33,8 @@ pub(crate) struct FrameworkRow {
     period_end: String,
 }
 
-pub(crate) const FRAMEWORK_COLUMNS: &str = "id, code, version, name, name_en, period_start, period_end";
+pub(crate) const FRAMEWORK_COLUMNS: &str =
+    "id, code, version, name, name_en, period_start, period_end";
 
 impl FrameworkRow {
     pub(crate) fn into_ref(self) -> Result<FrameworkRef> {

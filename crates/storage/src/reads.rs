@@ -654,14 +654,16 @@ impl Store {
         Ok(out)
     }
 
-    /// What every assessed unit under `unit_code` (itself included when assessed) stands at on
-    /// `as_of`: its kind, and per indicator code the status and the figure that status rests on.
-    /// One query over the derived status spans, whatever the tree; it never reads history.
+    /// What every assessed unit under `unit_code` (itself included when assessed; only down to
+    /// `max_depth` levels below it, when given) stands at on `as_of`: its kind, and per
+    /// indicator code the status and the figure that status rests on. One query over the
+    /// derived status spans, whatever the tree; it never reads history.
     pub async fn indicator_inputs_under(
         &self,
         unit_code: &str,
         framework: &FrameworkRef,
         as_of: Date,
+        max_depth: Option<u32>,
     ) -> Result<HashMap<String, UnitInputs>> {
         #[derive(sqlx::FromRow)]
         struct Row {
@@ -683,8 +685,9 @@ impl Store {
              FROM unit_ancestors a JOIN units u ON u.id = a.unit_id
              JOIN indicator_status s ON s.unit_id = a.unit_id JOIN indicators i ON i.id = s.indicator_id
              LEFT JOIN observations o ON o.id = s.observation_id
-             WHERE a.ancestor_id = $3 AND s.framework_id = $1 AND s.valid_from <= $2 AND s.valid_until > $2",
-            framework.id, as_of.to_string(), unit_id)?;
+             WHERE a.ancestor_id = $3 AND ($4 IS NULL OR a.depth <= $4)
+               AND s.framework_id = $1 AND s.valid_from <= $2 AND s.valid_until > $2",
+            framework.id, as_of.to_string(), unit_id, max_depth.map(i64::from))?;
         let mut out: HashMap<String, UnitInputs> = HashMap::new();
         for r in rows {
             let figure = r

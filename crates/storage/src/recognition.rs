@@ -309,16 +309,18 @@ impl Store {
     }
 
     /// [`Store::readiness`] of every assessed unit under `unit_code` (the unit itself included
-    /// when it is assessed), by unit code: one query whatever the tree.
+    /// when it is assessed; down to `max_depth` levels below it, when given), by unit code: one
+    /// query whatever the tree.
     pub async fn readiness_under(
         &self,
         unit_code: &str,
         framework: &FrameworkRef,
         as_of: Date,
+        max_depth: Option<u32>,
     ) -> Result<HashMap<String, Readiness>> {
         let rules = self.framework(framework).await?;
         let inputs = self
-            .indicator_inputs_under(unit_code, framework, as_of)
+            .indicator_inputs_under(unit_code, framework, as_of, max_depth)
             .await?;
         Ok(inputs
             .into_iter()

@@ -263,7 +263,7 @@ async fn readiness_flips_when_the_last_blocking_indicator_is_achieved(store: &St
     assert!(!before.ready);
     // The batched read agrees, for every assessed unit under the city.
     let all = store
-        .readiness_under("382", &s.fw, day("2022-06-01"))
+        .readiness_under("382", &s.fw, day("2022-06-01"), None)
         .await
         .unwrap();
     assert!(all["14833"].ready);
@@ -538,14 +538,14 @@ async fn a_score_rule_is_met_only_once_the_exact_score_reaches_the_minimum(store
     assert_eq!(r.gap, Some("0".parse().unwrap()));
     // The batched read scores every unit from the figures its statuses rest on.
     let all = store
-        .readiness_under("382", &fw, day("2022-05-01"))
+        .readiness_under("382", &fw, day("2022-05-01"), None)
         .await
         .unwrap();
     assert!(all["14833"].ready);
     assert!(!all["14842"].ready, "no figures: a score of 0");
     assert_eq!(all["14842"].score, Some("0".parse().unwrap()));
     let before = store
-        .readiness_under("382", &fw, day("2022-04-30"))
+        .readiness_under("382", &fw, day("2022-04-30"), None)
         .await
         .unwrap();
     assert!(!before["14833"].ready);

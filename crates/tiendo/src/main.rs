@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use tiendo_domain::access::Role;
 use tiendo_domain::framework_file::parse_framework;
 use tiendo_domain::unit_list::{parse_unit_list, under_nation};
-use tiendo_domain::{Date, Lang, Unit, UnitKind};
+use tiendo_domain::{Date, Lang};
 use tiendo_exchange::ExchangeError;
 use tiendo_storage::{
     Actor, ArchiveProgress, DatabaseUrl, FileStore, NewUser, Period, StorageError, Store, grant,
@@ -179,6 +179,20 @@ enum Command {
         /// Check and show what would change; write nothing.
         #[arg(long)]
         dry_run: bool,
+        #[command(flatten)]
+        db: Database,
+    },
+    /// Create the synthetic benchmark dataset in an empty database: Vietnam's units of
+    /// 01/10/2022 under VN (63 provinces, 705 districts, 10,599 communes at national scale), a
+    /// 40-indicator framework for 2024 and 12 monthly figures per commune and indicator, the same
+    /// for the same seed. See docs/PERFORMANCE.md.
+    BenchData {
+        /// national (the country), province (Thanh Hóa) or city (Sầm Sơn).
+        #[arg(long, default_value = "national", value_parser = ["national", "province", "city"])]
+        scale: String,
+        /// The seed of the figures.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
         #[command(flatten)]
         db: Database,
     },
@@ -732,6 +746,35 @@ cannot create {0}: {e}",
             dry_run,
             db,
         } => return import(&file, framework.as_deref(), dry_run, &db.url).await,
+        Command::BenchData { scale, seed, db } => {
+            let scale: tiendo_demo::bench::Scale = scale.parse().map_err(|e: String| anyhow!(e))?;
+            let store = open(&db.url).await?;
+            let units = tiendo_demo::bench::units(scale);
+            let bar = progress_bar(units.len() as u64, "nạp / loading");
+            let started = std::time::Instant::now();
+            let report = store
+                .load_dataset(
+                    &units,
+                    &tiendo_demo::bench::framework_toml(),
+                    &mut |unit| tiendo_demo::bench::figures(unit, seed),
+                    &mut |p| {
+                        bar.set_position(p.units_done as u64);
+                        bar.set_message(format!("{} số liệu / figures", p.figures_done));
+                    },
+                    &Actor::system("bench-data"),
+                )
+                .await?;
+            bar.finish_and_clear();
+            let seconds = started.elapsed().as_secs_f64();
+            println!(
+                "Đã nạp {units} đơn vị, {figures} số liệu, {spans} khoảng trạng thái trong {seconds:.1} s / loaded {units} units, {figures} figures, {spans} status spans in {seconds:.1} s ({rate:.0} figures/s); framework {code}",
+                units = report.units,
+                figures = report.figures,
+                spans = report.spans,
+                rate = report.figures as f64 / seconds.max(0.001),
+                code = report.framework.code,
+            );
+        }
         Command::PublicDashboard { state, db } => {
             let store = open(&db.url).await?;
             let on = state == "on";

@@ -152,8 +152,8 @@ impl RecognitionBlock {
     }
 }
 
-/// Readiness and recognitions of every unit under the one a page shows: two queries, for the
-/// unit page and its overview of sub-units.
+/// Readiness of the unit a page shows and of its direct sub-units, and the recognitions under
+/// it: two queries, for the unit page and its overview of sub-units.
 pub(crate) struct UnderView {
     readiness: HashMap<String, Readiness>,
     recognitions: HashMap<String, Recognition>,
@@ -168,7 +168,8 @@ impl UnderView {
         Ok(UnderView {
             readiness: state
                 .store
-                .readiness_under(code, &view.framework, view.as_of)
+                // The page shows the unit and its direct sub-units, not the whole tree.
+                .readiness_under(code, &view.framework, view.as_of, Some(1))
                 .await?,
             // A view on a date shows only what had been decided by then.
             recognitions: state

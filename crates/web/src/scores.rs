@@ -84,7 +84,9 @@ async fn ranking(
     let matrix = store
         .status_matrix(code, framework, as_of, 0, MAX_UNITS)
         .await?;
-    let inputs = store.indicator_inputs_under(code, framework, as_of).await?;
+    let inputs = store
+        .indicator_inputs_under(code, framework, as_of, None)
+        .await?;
     let none = HashMap::new();
     let scored: Vec<_> = matrix
         .units
