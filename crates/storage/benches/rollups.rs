@@ -5,7 +5,7 @@
 //!
 //! `cargo bench -p tiendo-storage --bench rollups`
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use tiendo_demo::bench::{Scale, figures, framework_toml, units};
@@ -20,15 +20,19 @@ struct Setup {
     province: i64,
 }
 
+/// A new database file each time: a file is never reused while a closed pool may still hold it.
 fn temp_db(name: &str) -> PathBuf {
-    let path = std::env::temp_dir().join(format!("tiendo-bench-{}-{name}.db", std::process::id()));
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path =
+        std::env::temp_dir().join(format!("tiendo-bench-{}-{name}-{n}.db", std::process::id()));
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }
     path
 }
 
-async fn load(path: &PathBuf, scale: Scale) -> (Store, FrameworkRef) {
+async fn load(path: &Path, scale: Scale) -> (Store, FrameworkRef) {
     let store = Store::open(&DatabaseUrl::Sqlite(path.to_string_lossy().into_owned()))
         .await
         .expect("a store");
@@ -52,7 +56,10 @@ fn setup() -> &'static Setup {
         let path = temp_db("province");
         let (store, framework) = runtime.block_on(load(&path, Scale::Province));
         let raw = runtime
-            .block_on(sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display())))
+            .block_on(sqlx::SqlitePool::connect(&format!(
+                "sqlite://{}",
+                path.display()
+            )))
             .expect("the same file");
         let province = runtime
             .block_on(

@@ -281,7 +281,9 @@ pub(crate) async fn apply(conn: &mut Conn<'_>, framework_id: i64, steps: CountSt
         return Ok(());
     }
     lock_counts(&mut *conn, framework_id).await?;
-    let mut by_unit: BTreeMap<i64, Vec<(i64, i64, BTreeMap<Date, Tally>)>> = BTreeMap::new();
+    // Per unit: each indicator, its group and its steps.
+    type Changes = Vec<(i64, i64, BTreeMap<Date, Tally>)>;
+    let mut by_unit: BTreeMap<i64, Changes> = BTreeMap::new();
     for ((unit_id, indicator_id), (group_id, days)) in steps.steps {
         by_unit
             .entry(unit_id)

@@ -828,3 +828,37 @@ fn framework_check_accepts_the_dti_style_example() {
         "{stdout}"
     );
 }
+
+#[tokio::test]
+async fn bench_data_loads_the_city_scale_and_only_into_an_empty_database() {
+    let (path, url) = temp_db("bench-data");
+    let out = run_ok(&["bench-data", "--scale", "city", "--seed", "7", "--db", &url]);
+    // 3 units above the city's 11 wards and communes, 11 × 40 × 12 figures.
+    assert!(out.contains("loaded 14 units, 5280 figures"), "{out}");
+    let store = tiendo_storage::Store::open(&url.parse().unwrap())
+        .await
+        .unwrap();
+    let day = "2024-12-31".parse().unwrap();
+    let framework = store.framework_ref(Some("bench-2024"), None).await.unwrap();
+    let nation = store.summary("VN", &framework, day).await.unwrap();
+    let city = store.summary("382", &framework, day).await.unwrap();
+    assert_eq!(nation.counts, city.counts, "the nation holds only the city");
+    assert_eq!(
+        nation.counts.applicable + nation.counts.not_applicable,
+        11 * 40
+    );
+    assert!(nation.counts.achieved > 0 && nation.counts.achieved < 11 * 40);
+    store.close().await;
+
+    let again = tiendo()
+        .args(["bench-data", "--scale", "city", "--db", &url])
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        err.contains("cơ sở dữ liệu đã có dữ liệu") && err.contains("already holds data"),
+        "{err}"
+    );
+    let _ = std::fs::remove_file(path);
+}
