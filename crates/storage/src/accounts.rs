@@ -6,6 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use tiendo_domain::Lang;
 use tiendo_domain::access::{Grant, Role};
 
+use crate::cache::Revision;
 use crate::conn::Conn;
 use crate::{Result, StorageError, Store};
 
@@ -491,13 +492,20 @@ impl Store {
 
     pub async fn api_token_user(&self, token_hash: &str) -> Result<Option<User>> {
         let mut c = self.pool.acquire().await?;
+        let revision = Revision::current(&mut c.conn()).await?.catalog_only();
+        if let Some(user) = self.caches.token_users.get(revision, &token_hash.to_string()) {
+            return Ok(Some(user));
+        }
         let id = sql!(c.conn(), fetch_optional_scalar i64,
             "SELECT t.user_id FROM api_tokens t JOIN users u ON u.id = t.user_id
              WHERE t.token_hash = $1 AND u.active", token_hash)?;
-        match id {
-            None => Ok(None),
-            Some(id) => Ok(Some(self.user_on(&mut c.conn(), id).await?)),
-        }
+        // Only tokens that name someone are kept, so that guesses cannot fill the cache.
+        let Some(id) = id else { return Ok(None) };
+        let user = self.user_on(&mut c.conn(), id).await?;
+        self.caches
+            .token_users
+            .put(revision, token_hash.to_string(), user.clone());
+        Ok(Some(user))
     }
 
     /// Records a sign-in attempt (a failed one is also audited).

@@ -281,6 +281,7 @@ pub(crate) async fn apply(conn: &mut Conn<'_>, framework_id: i64, steps: CountSt
         return Ok(());
     }
     lock_counts(&mut *conn, framework_id).await?;
+    crate::cache::move_counts(&mut *conn).await?;
     // Per unit: each indicator, its group and its steps.
     type Changes = Vec<(i64, i64, BTreeMap<Date, Tally>)>;
     let mut by_unit: BTreeMap<i64, Changes> = BTreeMap::new();
@@ -467,6 +468,7 @@ async fn insert(
 /// tree or the days units exist changed), a chunk of units at a time.
 pub(crate) async fn rebuild(conn: &mut Conn<'_>, framework_id: i64) -> Result<()> {
     lock_counts(&mut *conn, framework_id).await?;
+    crate::cache::move_counts(&mut *conn).await?;
     sql!(&mut *conn, execute "DELETE FROM status_counts WHERE framework_id = $1", framework_id)?;
     let units = sql!(&mut *conn, fetch_all_scalar i64,
         "SELECT DISTINCT unit_id FROM indicator_status WHERE framework_id = $1 ORDER BY unit_id",

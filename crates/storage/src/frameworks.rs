@@ -6,6 +6,7 @@ use std::sync::Arc;
 use tiendo_domain::framework_file::parse_framework;
 use tiendo_domain::{Date, Framework, UnitKind};
 
+use crate::cache::Revision;
 use crate::conn::Conn;
 use crate::units::parse_date;
 use crate::{Result, StorageError, Store};
@@ -95,11 +96,17 @@ impl Store {
     /// Every framework loaded, newest period first.
     pub async fn frameworks(&self) -> Result<Vec<FrameworkRef>> {
         let mut c = self.pool.acquire().await?;
-        sql!(c.conn(), fetch_all FrameworkRow,
+        let revision = Revision::current(&mut c.conn()).await?.catalog_only();
+        if let Some(all) = self.caches.frameworks.get(revision, &()) {
+            return Ok(all);
+        }
+        let all = sql!(c.conn(), fetch_all FrameworkRow,
             &format!("SELECT {FRAMEWORK_COLUMNS} FROM frameworks ORDER BY period_start DESC, code, version DESC"))?
         .into_iter()
         .map(FrameworkRow::into_ref)
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+        self.caches.frameworks.put(revision, (), all.clone());
+        Ok(all)
     }
 
     /// Picks a framework: by code (its latest version), else the latest one whose period

@@ -11,6 +11,7 @@
 #[macro_use]
 mod conn;
 mod accounts;
+mod cache;
 mod archive;
 mod bulk;
 mod counts;
@@ -39,7 +40,7 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use tiendo_domain::Framework;
+use tiendo_domain::{Date, Framework, Unit};
 
 pub use accounts::{Actor, AuditEntry, NewUser, User, grant};
 pub use archive::{
@@ -74,6 +75,7 @@ pub use trainings::{
 };
 pub use units::FoundUnit;
 
+use cache::{Revision, RevisionCache};
 use conn::Pool;
 
 /// Where the data lives: `sqlite://PATH` or `postgres://...`.
@@ -213,6 +215,41 @@ pub struct Store {
     /// Frameworks are immutable once loaded (a change is a new version), so parsed copies can
     /// be kept for the life of the process, even with several instances sharing a database.
     frameworks: Arc<Mutex<HashMap<i64, Arc<Framework>>>>,
+    /// What every request asks again (its token, the unit and its ancestors, a setting, the
+    /// frameworks, a summary), kept while the database's revisions say it still holds.
+    caches: Arc<Caches>,
+}
+
+/// The revision caches of one store; see [`cache`].
+pub(crate) struct Caches {
+    pub(crate) summaries: RevisionCache<(i64, String, Date, Option<String>), Summary>,
+    pub(crate) token_users: RevisionCache<String, User>,
+    pub(crate) lineages: RevisionCache<String, (Unit, Vec<Unit>)>,
+    pub(crate) settings: RevisionCache<String, Option<String>>,
+    pub(crate) frameworks: RevisionCache<(), Vec<FrameworkRef>>,
+}
+
+impl Default for Caches {
+    fn default() -> Self {
+        Caches {
+            // A day of a year for each of the nation's provinces and districts, or so.
+            summaries: RevisionCache::new(4096),
+            token_users: RevisionCache::new(1024),
+            lineages: RevisionCache::new(16384),
+            settings: RevisionCache::new(64),
+            frameworks: RevisionCache::new(1),
+        }
+    }
+}
+
+impl Caches {
+    fn clear(&self) {
+        self.summaries.clear();
+        self.token_users.clear();
+        self.lineages.clear();
+        self.settings.clear();
+        self.frameworks.clear();
+    }
 }
 
 /// How the store's connection pool is used at a moment, for monitoring.
@@ -272,6 +309,7 @@ impl Store {
         Ok(Store {
             pool,
             frameworks: Arc::default(),
+            caches: Arc::default(),
         })
     }
 
@@ -350,8 +388,10 @@ impl Store {
         ] {
             sql!(tx.conn(), execute & format!("DELETE FROM {table}"))?;
         }
+        cache::move_counts(&mut tx.conn()).await?;
         tx.commit().await?;
         self.frameworks.lock().expect("framework cache").clear();
+        self.caches.clear();
         Ok(())
     }
 
@@ -365,8 +405,16 @@ impl Store {
 
     pub async fn setting(&self, key: &str) -> Result<Option<String>> {
         let mut c = self.pool.acquire().await?;
-        Ok(sql!(c.conn(), fetch_optional_scalar String,
-            "SELECT value FROM settings WHERE key = $1", key)?)
+        let revision = Revision::current(&mut c.conn()).await?.catalog_only();
+        if let Some(value) = self.caches.settings.get(revision, &key.to_string()) {
+            return Ok(value);
+        }
+        let value = sql!(c.conn(), fetch_optional_scalar String,
+            "SELECT value FROM settings WHERE key = $1", key)?;
+        self.caches
+            .settings
+            .put(revision, key.to_string(), value.clone());
+        Ok(value)
     }
 
     /// This installation's secret for `purpose` (e.g. signing what a form carries between two

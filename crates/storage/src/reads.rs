@@ -8,6 +8,7 @@ use tiendo_domain::{
     Bilingual, Counts, Date, Group, Indicator, Observation, Status, Unit, UnitKind,
 };
 
+use crate::cache::Revision;
 use crate::counts::{COUNTS_IN_FORCE, SUMS, SummedRow};
 use crate::derive::{OBSERVATION_COLUMNS, ObservationRow, figure_from_columns};
 use crate::units::{UNIT_COLUMNS, UnitRow, parse_span_day};
@@ -100,6 +101,17 @@ impl Store {
     ) -> Result<Summary> {
         let rules = self.framework(framework).await?;
         let mut c = self.pool.acquire().await?;
+        // A summary reads the counts and the catalogue only, so it holds until either moves.
+        let revision = Revision::current(&mut c.conn()).await?;
+        let key = (
+            framework.id,
+            unit_code.to_string(),
+            as_of,
+            group.map(str::to_string),
+        );
+        if let Some(summary) = self.caches.summaries.get(revision, &key) {
+            return Ok(summary);
+        }
         let (unit_id, unit) = Store::unit_with_id(&mut c.conn(), unit_code).await?;
         let day = as_of.to_string();
 
@@ -169,14 +181,16 @@ impl Store {
             })
             .collect::<Result<Vec<_>>>()?;
 
-        Ok(Summary {
+        let summary = Summary {
             unit,
             framework: framework.clone(),
             as_of,
             counts,
             groups,
             children,
-        })
+        };
+        self.caches.summaries.put(revision, key, summary.clone());
+        Ok(summary)
     }
 
     /// Every indicator of the framework for a unit on `as_of`, in framework order, with its

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use tiendo_domain::access::ReadScope;
 use tiendo_domain::{Date, Unit, UnitKind, text};
 
+use crate::cache::Revision;
 use crate::conn::{CHUNK_ROWS, Conn, placeholders};
 use crate::derive::in_list;
 use crate::{Result, StorageError, Store};
@@ -126,16 +127,32 @@ impl Store {
 
     /// The unit's ancestors, from the root down to its parent (for breadcrumbs).
     pub async fn ancestors(&self, code: &str) -> Result<Vec<Unit>> {
+        Ok(self.unit_and_ancestors(code).await?.1)
+    }
+
+    /// The unit and its ancestors from the root down, as every access check needs them; kept
+    /// while the catalogue does not change.
+    pub async fn unit_and_ancestors(&self, code: &str) -> Result<(Unit, Vec<Unit>)> {
         let mut c = self.pool.acquire().await?;
-        let (id, _) = Store::unit_with_id(&mut c.conn(), code).await?;
+        let revision = Revision::current(&mut c.conn()).await?.catalog_only();
+        if let Some(lineage) = self.caches.lineages.get(revision, &code.to_string()) {
+            return Ok(lineage);
+        }
+        let (id, unit) = Store::unit_with_id(&mut c.conn(), code).await?;
         let rows = sql!(c.conn(), fetch_all UnitRow,
             &format!("SELECT {UNIT_COLUMNS} FROM unit_ancestors a
                       JOIN units u ON u.id = a.ancestor_id LEFT JOIN units p ON p.id = u.parent_id
                       WHERE a.unit_id = $1 AND a.depth > 0 ORDER BY a.depth DESC"),
             id)?;
-        rows.into_iter()
+        let ancestors = rows
+            .into_iter()
             .map(|r| r.into_unit().map(|(_, u)| u))
-            .collect()
+            .collect::<Result<Vec<_>>>()?;
+        let lineage = (unit, ancestors);
+        self.caches
+            .lineages
+            .put(revision, code.to_string(), lineage.clone());
+        Ok(lineage)
     }
 
     /// The code of a unit with no parent (the nation, or a province), if there is any unit.

@@ -264,8 +264,7 @@ impl AppState {
     /// What `viewer` may do on the unit `code`, read once for pages that ask several times; it
     /// carries the unit and its ancestors, which pages show too.
     pub async fn access(&self, viewer: &Viewer, code: &str) -> Result<UnitAccess, AppError> {
-        let unit = self.store.unit(code).await?;
-        let ancestors = self.store.ancestors(code).await?;
+        let (unit, ancestors) = self.store.unit_and_ancestors(code).await?;
         let mut lineage: Vec<String> = ancestors.iter().map(|u| u.code.clone()).collect();
         lineage.push(unit.code.clone());
         let access = self.access_to(viewer, &unit.name, lineage, self.public_dashboard().await?);
