@@ -4,7 +4,9 @@
 //! moves its revision on in its own transaction, so a cached answer is never older than the
 //! last committed change, whichever process made it.
 
+use std::cell::Cell;
 use std::collections::HashMap;
+use std::future::Future;
 use std::hash::Hash;
 use std::sync::Mutex;
 
@@ -20,10 +22,31 @@ pub(crate) struct Revision {
     pub counts: i64,
 }
 
+tokio::task_local! {
+    /// The revision a read-only request has read, so that its other cached reads need no
+    /// round trip of their own.
+    static REQUEST_REVISION: Cell<Option<Revision>>;
+}
+
+/// Runs `request` reading the revisions at most once: every cached read in it answers as of
+/// that one moment, as if the whole request ran there. For requests that only read; a write
+/// committed inside it forgets the revision, so what it reads next is read anew.
+pub async fn at_one_revision<F: Future>(request: F) -> F::Output {
+    REQUEST_REVISION.scope(Cell::new(None), request).await
+}
+
+/// Forgets the request's revision after a commit of its own.
+pub(crate) fn forget_request_revision() {
+    let _ = REQUEST_REVISION.try_with(|r| r.set(None));
+}
+
 impl Revision {
-    /// The current revisions. Read before the data they stamp, so that the data is at least as
-    /// new as the stamp.
+    /// The current revisions (the request's, within [`at_one_revision`]). Read before the data
+    /// they stamp, so that the data is at least as new as the stamp.
     pub(crate) async fn current(conn: &mut Conn<'_>) -> Result<Revision> {
+        if let Ok(Some(revision)) = REQUEST_REVISION.try_with(Cell::get) {
+            return Ok(revision);
+        }
         #[derive(sqlx::FromRow)]
         struct Row {
             name: String,
@@ -38,6 +61,7 @@ impl Revision {
                 _ => {}
             }
         }
+        let _ = REQUEST_REVISION.try_with(|r| r.set(Some(revision)));
         Ok(revision)
     }
 

@@ -127,9 +127,11 @@ impl Tx {
 
     pub(crate) async fn commit(self) -> sqlx::Result<()> {
         match self {
-            Tx::Sqlite(t, _turn) => t.commit().await,
-            Tx::Postgres(t) => t.commit().await,
+            Tx::Sqlite(t, _turn) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
         }
+        crate::cache::forget_request_revision();
+        Ok(())
     }
 }
 

@@ -47,6 +47,7 @@ pub use archive::{
     ARCHIVE_FORMAT, ARCHIVE_VERSION, ArchiveProgress, ArchiveSummary, ArchivedTable,
 };
 pub use bulk::{DatasetProgress, DatasetReport};
+pub use cache::at_one_revision;
 pub use evidence::{Evidence, EvidenceItem};
 pub use exclusions::ExclusionRequest;
 pub use files::{FileStore, StoredFile};

@@ -142,3 +142,47 @@ async fn postgres_caches_follow_changes_made_by_another_process() {
     caches_follow_changes_made_by_another_process(&db).await;
     db.finish().await;
 }
+
+/// Within one request's revision, a commit of the request's own is read back at once.
+async fn a_request_reads_its_own_commit(db: &TestDb) {
+    let store = &db.store;
+    let actor = Actor::system("test");
+    store.put_units(&tiendo_demo::units()).await.unwrap();
+    let fw = store
+        .load_framework(tiendo_demo::FRAMEWORK_TOML)
+        .await
+        .unwrap();
+    let day = tiendo_demo::meeting_day();
+    tiendo_storage::at_one_revision(async {
+        let before = store.summary(CITY, &fw, day).await.unwrap();
+        assert_eq!(before.counts.not_applicable, 0);
+        store
+            .set_exclusion(&fw, "14833", "HT-01", Some("Không có đối tượng"), &actor)
+            .await
+            .unwrap();
+        let after = store.summary(CITY, &fw, day).await.unwrap();
+        assert_eq!(after.counts.not_applicable, 1, "read anew after the commit");
+        assert_eq!(
+            store.summary(CITY, &fw, day).await.unwrap(),
+            after,
+            "and kept"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sqlite_a_request_reads_its_own_commit() {
+    let db = TestDb::sqlite().await;
+    a_request_reads_its_own_commit(&db).await;
+    db.finish().await;
+}
+
+#[tokio::test]
+async fn postgres_a_request_reads_its_own_commit() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    a_request_reads_its_own_commit(&db).await;
+    db.finish().await;
+}
