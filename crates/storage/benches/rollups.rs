@@ -83,9 +83,21 @@ fn main() {
     divan::main();
 }
 
-/// The province's summary: its counts per group and per district.
+/// The province's summary: its counts per group and per district, read from the database (as
+/// the first time after a change).
 #[divan::bench(args = DAYS)]
 fn province_summary(day: &str) {
+    let s = setup();
+    let day: Date = day.parse().unwrap();
+    s.store.forget_caches();
+    s.runtime
+        .block_on(s.store.summary("38", &s.framework, day))
+        .expect("a summary");
+}
+
+/// The same summary asked again with nothing changed: the revisions, then the cache.
+#[divan::bench(args = DAYS)]
+fn province_summary_cached(day: &str) {
     let s = setup();
     let day: Date = day.parse().unwrap();
     s.runtime

@@ -353,6 +353,7 @@ impl Store {
     pub async fn set_user_lang(&self, user_id: i64, lang: Lang) -> Result<()> {
         let mut c = self.pool.acquire().await?;
         sql!(c.conn(), execute "UPDATE users SET lang = $1 WHERE id = $2", lang.code(), user_id)?;
+        crate::cache::forget_request_revision();
         Ok(())
     }
 
@@ -493,7 +494,11 @@ impl Store {
     pub async fn api_token_user(&self, token_hash: &str) -> Result<Option<User>> {
         let mut c = self.pool.acquire().await?;
         let revision = Revision::current(&mut c.conn()).await?.catalog_only();
-        if let Some(user) = self.caches.token_users.get(revision, &token_hash.to_string()) {
+        if let Some(user) = self
+            .caches
+            .token_users
+            .get(revision, &token_hash.to_string())
+        {
             return Ok(Some(user));
         }
         let id = sql!(c.conn(), fetch_optional_scalar i64,

@@ -572,6 +572,10 @@ const NOT_ARCHIVED: &[(&str, &str)] = &[
         "status_counts",
         "derived from the status spans, summed up the unit tree; rebuilt",
     ),
+    (
+        "revisions",
+        "stamps of this installation's caches; moved on by the import itself",
+    ),
     ("sessions", "sign-ins of one installation, secrets"),
     ("api_tokens", "secrets of one installation; issued anew"),
     ("login_attempts", "short-lived sign-in throttling"),

@@ -221,6 +221,12 @@ impl Store {
             &format!("SELECT {FRAMEWORK_COLUMNS} FROM frameworks WHERE id = $1"), framework_id)?;
         tx.commit().await?;
         self.analyze().await?;
+        if self.backend() == "sqlite" {
+            // The one transaction went through the write-ahead log whole: copy it into the
+            // database and give the disk back, rather than leave a log as large as the data.
+            let mut c = self.pool.acquire().await?;
+            sql!(c.conn(), execute "PRAGMA wal_checkpoint(TRUNCATE)")?;
+        }
         self.frameworks
             .lock()
             .expect("framework cache")

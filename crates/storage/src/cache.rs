@@ -10,8 +10,8 @@ use std::future::Future;
 use std::hash::Hash;
 use std::sync::Mutex;
 
-use crate::Result;
 use crate::conn::Conn;
+use crate::{Result, StorageError};
 
 /// Where the database stood when something was read.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -28,9 +28,10 @@ tokio::task_local! {
     static REQUEST_REVISION: Cell<Option<Revision>>;
 }
 
-/// Runs `request` reading the revisions at most once: every cached read in it answers as of
-/// that one moment, as if the whole request ran there. For requests that only read; a write
-/// committed inside it forgets the revision, so what it reads next is read anew.
+/// Runs `request` reading the revisions at most once between its writes: every cached read in
+/// it answers as of that one moment, as if the request ran there. A write of its own (every
+/// commit, and the few writes made outside a transaction) forgets the revision, so what the
+/// request reads after it is read anew.
 pub async fn at_one_revision<F: Future>(request: F) -> F::Output {
     REQUEST_REVISION.scope(Cell::new(None), request).await
 }
@@ -53,24 +54,28 @@ impl Revision {
             revision: i64,
         }
         let rows = sql!(&mut *conn, fetch_all Row, "SELECT name, revision FROM revisions")?;
-        let mut revision = Revision::default();
+        let (mut catalog, mut counts) = (None, None);
         for row in rows {
             match row.name.as_str() {
-                "catalog" => revision.catalog = row.revision,
-                "counts" => revision.counts = row.revision,
+                "catalog" => catalog = Some(row.revision),
+                "counts" => counts = Some(row.revision),
                 _ => {}
             }
         }
+        // Without its rows nothing would move the stamps on, and every cache would go stale.
+        let (Some(catalog), Some(counts)) = (catalog, counts) else {
+            return Err(StorageError::Corrupt(
+                "the table of revisions has lost its rows".into(),
+            ));
+        };
+        let revision = Revision { catalog, counts };
         let _ = REQUEST_REVISION.try_with(|r| r.set(Some(revision)));
         Ok(revision)
     }
 
     /// The same revision, for a read that rests on the catalogue only.
     pub(crate) fn catalog_only(self) -> Revision {
-        Revision {
-            counts: 0,
-            ..self
-        }
+        Revision { counts: 0, ..self }
     }
 
     fn not_after(self, other: Revision) -> bool {

@@ -113,10 +113,25 @@ async fn refresh_with(
     only_indicators: Option<&[i64]>,
     keep_counts: bool,
 ) -> Result<()> {
-    let mut ids = indicator_ids(&mut *conn, framework_id).await?;
-    if let Some(only) = only_indicators {
-        ids.retain(|i| only.contains(&i.id));
-    }
+    let ids = match only_indicators {
+        None => indicator_ids(&mut *conn, framework_id).await?,
+        // A figure's write touches one indicator: read that one, not the whole framework.
+        Some(only) => {
+            let mut ids = Vec::new();
+            for chunk in only.chunks(CHUNK_ROWS) {
+                let q = format!(
+                    "SELECT id, group_id, code FROM indicators WHERE framework_id = $1 AND id IN ({}) ORDER BY position",
+                    in_list(2, chunk.len())
+                );
+                ids.extend(
+                    sql!(&mut *conn, fetch_all_with IndicatorIds, q.as_str(), |q| {
+                        chunk.iter().fold(q.bind(framework_id), |q, id| q.bind(*id))
+                    })?,
+                );
+            }
+            ids
+        }
+    };
     let indicators = with_rules(framework, &ids)?;
     let indicator_filter: Vec<i64> = ids.iter().map(|i| i.id).collect();
     for chunk in units.chunks(CHUNK_ROWS) {

@@ -11,9 +11,9 @@
 #[macro_use]
 mod conn;
 mod accounts;
-mod cache;
 mod archive;
 mod bulk;
+mod cache;
 mod counts;
 mod derive;
 mod evidence;
@@ -262,6 +262,12 @@ pub struct PoolUsage {
 }
 
 impl Store {
+    /// Forgets every cached read of this process, as after the database was changed by hand
+    /// with the triggers off; what is asked next is read from the database.
+    pub fn forget_caches(&self) {
+        self.caches.clear();
+    }
+
     /// The connection pool right now (no database round trip).
     pub fn pool_usage(&self) -> PoolUsage {
         let (open, idle, max) = self.pool.usage();
@@ -428,6 +434,7 @@ impl Store {
         sql!(c.conn(), execute
             "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
             key.as_str(), candidate)?;
+        crate::cache::forget_request_revision();
         Ok(sql!(c.conn(), fetch_one_scalar String,
             "SELECT value FROM settings WHERE key = $1", key.as_str())?)
     }

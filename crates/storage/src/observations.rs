@@ -117,16 +117,36 @@ pub(crate) async fn unit_ids(
     Ok(out)
 }
 
-async fn indicator_ids(conn: &mut Conn<'_>, framework_id: i64) -> Result<HashMap<String, i64>> {
+/// The id of indicator `code` of a framework, if it has one.
+async fn indicator_id(conn: &mut Conn<'_>, framework_id: i64, code: &str) -> Result<Option<i64>> {
+    Ok(sql!(&mut *conn, fetch_optional_scalar i64,
+        "SELECT id FROM indicators WHERE framework_id = $1 AND code = $2", framework_id, code)?)
+}
+
+/// The ids of the indicators `codes` of a framework (those it has), by code.
+async fn indicator_ids_of(
+    conn: &mut Conn<'_>,
+    framework_id: i64,
+    codes: &BTreeSet<&str>,
+) -> Result<HashMap<String, i64>> {
     #[derive(sqlx::FromRow)]
     struct Row {
         id: i64,
         code: String,
     }
-    Ok(sql!(&mut *conn, fetch_all Row, "SELECT id, code FROM indicators WHERE framework_id = $1", framework_id)?
-        .into_iter()
-        .map(|r| (r.code, r.id))
-        .collect())
+    let codes: Vec<&str> = codes.iter().copied().collect();
+    let mut out = HashMap::new();
+    for chunk in codes.chunks(CHUNK_ROWS) {
+        let q = format!(
+            "SELECT id, code FROM indicators WHERE framework_id = $1 AND code IN ({})",
+            crate::derive::in_list(2, chunk.len())
+        );
+        let rows = sql!(&mut *conn, fetch_all_with Row, q.as_str(), |q| {
+            chunk.iter().fold(q.bind(framework_id), |q, code| q.bind(*code))
+        })?;
+        out.extend(rows.into_iter().map(|r| (r.code, r.id)));
+    }
+    Ok(out)
 }
 
 impl Store {
@@ -206,10 +226,8 @@ impl Store {
     ) -> Result<Vec<RecordedObservation>> {
         let mut c = self.pool.acquire().await?;
         let (unit_id, _) = Store::unit_with_id(&mut c.conn(), unit_code).await?;
-        let indicator_id = indicator_ids(&mut c.conn(), framework.id)
+        let indicator_id = indicator_id(&mut c.conn(), framework.id, indicator_code)
             .await?
-            .get(indicator_code)
-            .copied()
             .ok_or_else(|| unknown_indicator(framework, indicator_code))?;
         #[derive(sqlx::FromRow)]
         struct Row {
@@ -281,10 +299,8 @@ impl Store {
         }
         let mut tx = self.pool.begin().await?;
         let (unit_id, unit) = Store::unit_with_id(&mut tx.conn(), unit_code).await?;
-        let indicator_id = indicator_ids(&mut tx.conn(), framework.id)
+        let indicator_id = indicator_id(&mut tx.conn(), framework.id, indicator_code)
             .await?
-            .get(indicator_code)
-            .copied()
             .ok_or_else(|| unknown_indicator(framework, indicator_code))?;
         let current = sql!(tx.conn(), fetch_optional ObservationRow,
             &format!("SELECT {OBSERVATION_COLUMNS} FROM observations o
@@ -422,10 +438,8 @@ pub(crate) async fn apply_exclusion(
 ) -> Result<()> {
     let (unit_id, unit) = Store::unit_with_id(&mut *conn, unit_code).await?;
     crate::conn::lock_units(&mut *conn, &[unit_id]).await?;
-    let indicator_id = indicator_ids(&mut *conn, framework.id)
+    let indicator_id = indicator_id(&mut *conn, framework.id, indicator_code)
         .await?
-        .get(indicator_code)
-        .copied()
         .ok_or_else(|| unknown_indicator(framework, indicator_code))?;
     match reason.map(str::trim) {
         Some("") => {
@@ -498,7 +512,8 @@ pub(crate) async fn write_observations_in(
     };
     let unit_codes: BTreeSet<&str> = items.iter().map(|i| i.unit_code.as_str()).collect();
     let units = unit_ids(&mut *conn, &unit_codes).await?;
-    let indicators = indicator_ids(&mut *conn, framework.id).await?;
+    let indicator_codes: BTreeSet<&str> = items.iter().map(|i| i.indicator_code.as_str()).collect();
+    let indicators = indicator_ids_of(&mut *conn, framework.id, &indicator_codes).await?;
 
     let mut problems_vi = Vec::new();
     let mut problems_en = Vec::new();

@@ -202,6 +202,31 @@ impl Store {
         framework: &FrameworkRef,
         as_of: Date,
     ) -> Result<Vec<IndicatorRow>> {
+        self.indicator_rows(unit_code, framework, as_of, None).await
+    }
+
+    /// One indicator of [`Store::unit_indicators`], read alone (as after a write to it);
+    /// `None` when the unit is not assessed on it.
+    pub async fn unit_indicator(
+        &self,
+        unit_code: &str,
+        framework: &FrameworkRef,
+        as_of: Date,
+        indicator_code: &str,
+    ) -> Result<Option<IndicatorRow>> {
+        Ok(self
+            .indicator_rows(unit_code, framework, as_of, Some(indicator_code))
+            .await?
+            .pop())
+    }
+
+    async fn indicator_rows(
+        &self,
+        unit_code: &str,
+        framework: &FrameworkRef,
+        as_of: Date,
+        only: Option<&str>,
+    ) -> Result<Vec<IndicatorRow>> {
         let rules = self.framework(framework).await?;
         let mut c = self.pool.acquire().await?;
         let (unit_id, _) = Store::unit_with_id(&mut c.conn(), unit_code).await?;
@@ -216,13 +241,14 @@ impl Store {
         let rows = sql!(c.conn(), fetch_all Row,
             &format!("SELECT i.code, s.status, s.reason_vi, s.reason_en, s.observation_id
                       FROM indicator_status s JOIN indicators i ON i.id = s.indicator_id
-                      WHERE s.unit_id = $3 AND {IN_FORCE}"),
-            framework.id, as_of.to_string(), unit_id)?;
+                      WHERE s.unit_id = $3 AND {IN_FORCE} AND ($4 IS NULL OR i.code = $4)"),
+            framework.id, as_of.to_string(), unit_id, only)?;
         let figures: HashMap<i64, Observation> = sql!(c.conn(), fetch_all ObservationRow,
             &format!("SELECT {OBSERVATION_COLUMNS} FROM indicator_status s
+                      JOIN indicators i ON i.id = s.indicator_id
                       JOIN observations o ON o.id = s.observation_id
-                      WHERE s.unit_id = $3 AND {IN_FORCE}"),
-            framework.id, as_of.to_string(), unit_id)?
+                      WHERE s.unit_id = $3 AND {IN_FORCE} AND ($4 IS NULL OR i.code = $4)"),
+            framework.id, as_of.to_string(), unit_id, only)?
         .iter()
         .map(|r| Ok((r.id, r.to_observation()?)))
         .collect::<Result<_>>()?;

@@ -73,7 +73,10 @@ async fn caches_follow_changes_made_by_another_process(db: &TestDb) {
     renamed.name = format!("{} (mới)", renamed.name);
     let new_name = renamed.name.clone();
     elsewhere.put_units(&units).await.unwrap();
-    assert_eq!(here.unit_and_ancestors(ward).await.unwrap().0.name, new_name);
+    assert_eq!(
+        here.unit_and_ancestors(ward).await.unwrap().0.name,
+        new_name
+    );
     assert_eq!(
         here.summary(CITY, &fw, day).await.unwrap().children[0]
             .unit
@@ -94,7 +97,11 @@ async fn caches_follow_changes_made_by_another_process(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(
-        here.api_token_user("hash-1").await.unwrap().unwrap().username,
+        here.api_token_user("hash-1")
+            .await
+            .unwrap()
+            .unwrap()
+            .username,
         "bacson"
     );
     assert!(here.api_token_user("hash-1").await.unwrap().is_some());

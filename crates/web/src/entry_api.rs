@@ -335,10 +335,8 @@ async fn saved(
     let summary = state.store.summary(code, framework, day).await?;
     let row = state
         .store
-        .unit_indicators(code, framework, day)
+        .unit_indicator(code, framework, day, indicator)
         .await?
-        .into_iter()
-        .find(|r| r.indicator.code == indicator)
         .ok_or_else(|| AppError::Internal(format!("indicator {indicator} vanished")))?;
     let evidence = state.store.evidence_counts(framework, code, day).await?;
     Ok(ObservationSaved {

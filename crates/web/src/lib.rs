@@ -119,18 +119,14 @@ pub fn router(state: AppState) -> Router {
         ))
 }
 
-/// A request that only reads checks the database's revisions once, for all its cached reads
-/// (its token, the unit's ancestors, settings, a summary): one round trip instead of several.
+/// A request checks the database's revisions once for all its cached reads (its token, the
+/// unit's ancestors, settings, a summary), and again only after a write of its own: one round
+/// trip instead of several.
 async fn reads_at_one_revision(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    let method = request.method();
-    if method == axum::http::Method::GET || method == axum::http::Method::HEAD {
-        tiendo_storage::at_one_revision(next.run(request)).await
-    } else {
-        next.run(request).await
-    }
+    tiendo_storage::at_one_revision(next.run(request)).await
 }
 
 /// The header that carries each request's id, in the log and back to the client: a proxy's
