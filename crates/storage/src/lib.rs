@@ -233,8 +233,8 @@ pub(crate) struct Caches {
 impl Default for Caches {
     fn default() -> Self {
         Caches {
-            // A day of a year for each of the nation's provinces and districts, or so.
-            summaries: RevisionCache::new(4096),
+            // A national summary holds 63 provinces (about 12 kB): at most some 12 MB of them.
+            summaries: RevisionCache::new(1024),
             token_users: RevisionCache::new(1024),
             lineages: RevisionCache::new(16384),
             settings: RevisionCache::new(64),
