@@ -23,8 +23,8 @@ pub(crate) struct Revision {
 }
 
 tokio::task_local! {
-    /// The revision a read-only request has read, so that its other cached reads need no
-    /// round trip of their own.
+    /// The revision the request has read since its last write, so that its other cached
+    /// reads need no round trip of their own.
     static REQUEST_REVISION: Cell<Option<Revision>>;
 }
 
