@@ -84,7 +84,7 @@ async fn caches_follow_changes_made_by_another_process(db: &TestDb) {
         new_name
     );
 
-    // A token stops working as soon as it is revoked, and a deactivated user's too.
+    // A token stops working as soon as it is revoked.
     let user = NewUser {
         username: "bacson".into(),
         display_name: "Cán bộ Bắc Sơn".into(),
