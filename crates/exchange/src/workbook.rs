@@ -88,7 +88,6 @@ pub async fn unit_workbook(
 ) -> Result<Workbook> {
     let unit = store.unit(unit_code).await?;
     let rows = store.unit_indicators(unit_code, framework, as_of).await?;
-    let evidence = store.evidence_counts(framework, unit_code, as_of).await?;
     let mut columns = vec![
         column(lang.pick("Nhóm", "Group"), 22.0),
         column(lang.pick("Mã", "Code"), 8.0),
@@ -118,7 +117,7 @@ pub async fn unit_workbook(
                     tone: tone(row.status),
                 },
                 Value::Text(lang.pick(&row.reason.vi, &row.reason.en).into()),
-                Value::Integer(evidence.get(&i.code).copied().unwrap_or(0)),
+                Value::Integer(row.evidence),
             ]
         })
         .collect();

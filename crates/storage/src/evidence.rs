@@ -325,31 +325,6 @@ impl Store {
         Ok(out)
     }
 
-    /// How many pieces of evidence the figure in force carries, per indicator code.
-    pub async fn evidence_counts(
-        &self,
-        framework: &FrameworkRef,
-        unit_code: &str,
-        as_of: Date,
-    ) -> Result<HashMap<String, i64>> {
-        #[derive(sqlx::FromRow)]
-        struct Row {
-            code: String,
-            n: i64,
-        }
-        let mut c = self.pool.acquire().await?;
-        Ok(sql!(c.conn(), fetch_all Row,
-            "SELECT i.code, COUNT(e.id) AS n FROM indicator_status s
-             JOIN units u ON u.id = s.unit_id JOIN indicators i ON i.id = s.indicator_id
-             JOIN evidence e ON e.observation_id = s.observation_id
-             WHERE u.code = $1 AND s.framework_id = $2 AND s.valid_from <= $3 AND s.valid_until > $3
-             GROUP BY i.code",
-            unit_code, framework.id, as_of.to_string())?
-        .into_iter()
-        .map(|r| (r.code, r.n))
-        .collect())
-    }
-
     /// The media type and name of a file if it is evidence of one of the unit's figures.
     pub async fn unit_file(&self, unit_code: &str, hash: &str) -> Result<Option<(String, String)>> {
         #[derive(sqlx::FromRow)]

@@ -183,7 +183,7 @@ impl Store {
     /// Requests for the unit and every unit under it, newest first.
     pub async fn exclusion_requests(&self, unit_code: &str) -> Result<Vec<ExclusionRequest>> {
         let mut c = self.pool.acquire().await?;
-        let (unit_id, _) = Store::unit_with_id(&mut c.conn(), unit_code).await?;
+        let (unit_id, _) = self.read_unit(&mut c.conn(), unit_code).await?;
         Ok(sql!(c.conn(), fetch_all ExclusionRequest,
             &format!("SELECT {REQUEST_COLUMNS} {REQUEST_JOINS}
                       JOIN unit_ancestors a ON a.unit_id = r.unit_id

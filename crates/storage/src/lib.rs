@@ -226,6 +226,7 @@ pub(crate) struct Caches {
     pub(crate) summaries: RevisionCache<(i64, String, Date, Option<String>), Summary>,
     pub(crate) token_users: RevisionCache<String, User>,
     pub(crate) lineages: RevisionCache<String, (Unit, Vec<Unit>)>,
+    pub(crate) units: RevisionCache<String, (i64, Unit)>,
     pub(crate) settings: RevisionCache<String, Option<String>>,
     pub(crate) frameworks: RevisionCache<(), Vec<FrameworkRef>>,
 }
@@ -237,6 +238,7 @@ impl Default for Caches {
             summaries: RevisionCache::new(1024),
             token_users: RevisionCache::new(1024),
             lineages: RevisionCache::new(16384),
+            units: RevisionCache::new(16384),
             settings: RevisionCache::new(64),
             frameworks: RevisionCache::new(1),
         }
@@ -248,6 +250,7 @@ impl Caches {
         self.summaries.clear();
         self.token_users.clear();
         self.lineages.clear();
+        self.units.clear();
         self.settings.clear();
         self.frameworks.clear();
     }

@@ -416,7 +416,7 @@ impl Store {
     /// The meetings `unit_code` held, newest first.
     pub async fn meetings_of(&self, unit_code: &str) -> Result<Vec<MeetingItem>> {
         let mut c = self.pool.acquire().await?;
-        let (unit_id, _) = Store::unit_with_id(&mut c.conn(), unit_code).await?;
+        let (unit_id, _) = self.read_unit(&mut c.conn(), unit_code).await?;
         #[derive(sqlx::FromRow)]
         struct Row {
             id: i64,
@@ -472,7 +472,7 @@ impl Store {
                 format!("no meeting {id}"),
             )
         })?;
-        let (_, unit) = Store::unit_with_id(&mut c.conn(), &row.unit_code).await?;
+        let (_, unit) = self.read_unit(&mut c.conn(), &row.unit_code).await?;
         let reviewed = sql!(c.conn(), fetch_all UnitRow,
             &format!("SELECT {UNIT_COLUMNS} FROM meeting_units mu JOIN units u ON u.id = mu.unit_id
                       LEFT JOIN units p ON p.id = u.parent_id

@@ -225,7 +225,7 @@ impl Store {
         indicator_code: &str,
     ) -> Result<Vec<RecordedObservation>> {
         let mut c = self.pool.acquire().await?;
-        let (unit_id, _) = Store::unit_with_id(&mut c.conn(), unit_code).await?;
+        let (unit_id, _) = self.read_unit(&mut c.conn(), unit_code).await?;
         let indicator_id = indicator_id(&mut c.conn(), framework.id, indicator_code)
             .await?
             .ok_or_else(|| unknown_indicator(framework, indicator_code))?;

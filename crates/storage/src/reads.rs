@@ -11,7 +11,7 @@ use tiendo_domain::{
 use crate::cache::Revision;
 use crate::counts::{COUNTS_IN_FORCE, SUMS, SummedRow};
 use crate::derive::{OBSERVATION_COLUMNS, ObservationRow, figure_from_columns};
-use crate::units::{UNIT_COLUMNS, UnitRow, parse_span_day};
+use crate::units::{UNIT_COLUMNS, UnitRow, parse_date, parse_span_day};
 use crate::{FrameworkRef, Result, StorageError, Store};
 
 /// A unit's standing on a date: its counts, per group, and per direct sub-unit.
@@ -46,6 +46,8 @@ pub struct IndicatorRow {
     pub reason: Bilingual,
     /// The figure the status rests on, if any.
     pub latest: Option<Observation>,
+    /// How many pieces of evidence that figure has.
+    pub evidence: i64,
 }
 
 /// The id of the group `code` of the framework, to filter by; `None` for every group.
@@ -112,7 +114,7 @@ impl Store {
         if let Some(summary) = self.caches.summaries.get(revision, &key) {
             return Ok(summary);
         }
-        let (unit_id, unit) = Store::unit_with_id(&mut c.conn(), unit_code).await?;
+        let (unit_id, unit) = self.read_unit(&mut c.conn(), unit_code).await?;
         let day = as_of.to_string();
 
         #[derive(sqlx::FromRow)]
@@ -229,7 +231,9 @@ impl Store {
     ) -> Result<Vec<IndicatorRow>> {
         let rules = self.framework(framework).await?;
         let mut c = self.pool.acquire().await?;
-        let (unit_id, _) = Store::unit_with_id(&mut c.conn(), unit_code).await?;
+        let (unit_id, _) = self.read_unit(&mut c.conn(), unit_code).await?;
+        // One row per indicator, with the figure the status rests on and its evidence: a unit
+        // page, the indicators API and the answer to a write read them in one statement.
         #[derive(sqlx::FromRow)]
         struct Row {
             code: String,
@@ -237,21 +241,47 @@ impl Store {
             reason_vi: String,
             reason_en: String,
             observation_id: Option<i64>,
+            observed_on: Option<String>,
+            yes_no: Option<bool>,
+            amount_thousandths: Option<i64>,
+            numerator: Option<i64>,
+            denominator: Option<i64>,
+            planned_by: Option<String>,
+            note: Option<String>,
+            evidence: i64,
+        }
+        impl Row {
+            fn figure(&self) -> Result<Option<Observation>> {
+                let (Some(id), Some(observed_on)) = (self.observation_id, &self.observed_on) else {
+                    return Ok(None);
+                };
+                Ok(Some(Observation {
+                    observed_on: parse_date(observed_on, "observed_on")?,
+                    figure: figure_from_columns(
+                        id,
+                        self.yes_no,
+                        self.amount_thousandths,
+                        self.numerator,
+                        self.denominator,
+                    )?,
+                    planned_by: self
+                        .planned_by
+                        .as_deref()
+                        .map(|d| parse_date(d, "planned_by"))
+                        .transpose()?,
+                    note: self.note.clone().unwrap_or_default(),
+                }))
+            }
         }
         let rows = sql!(c.conn(), fetch_all Row,
-            &format!("SELECT i.code, s.status, s.reason_vi, s.reason_en, s.observation_id
+            &format!("SELECT i.code, s.status, s.reason_vi, s.reason_en, s.observation_id,
+                        o.observed_on, o.yes_no, o.amount_thousandths, o.numerator, o.denominator,
+                        o.planned_by, o.note,
+                        (SELECT COUNT(*) FROM evidence e WHERE e.observation_id = s.observation_id) AS evidence
                       FROM indicator_status s JOIN indicators i ON i.id = s.indicator_id
+                      LEFT JOIN observations o ON o.id = s.observation_id
                       WHERE s.unit_id = $3 AND {IN_FORCE} AND ($4 IS NULL OR i.code = $4)"),
             framework.id, as_of.to_string(), unit_id, only)?;
-        let figures: HashMap<i64, Observation> = sql!(c.conn(), fetch_all ObservationRow,
-            &format!("SELECT {OBSERVATION_COLUMNS} FROM indicator_status s
-                      JOIN indicators i ON i.id = s.indicator_id
-                      JOIN observations o ON o.id = s.observation_id
-                      WHERE s.unit_id = $3 AND {IN_FORCE} AND ($4 IS NULL OR i.code = $4)"),
-            framework.id, as_of.to_string(), unit_id, only)?
-        .iter()
-        .map(|r| Ok((r.id, r.to_observation()?)))
-        .collect::<Result<_>>()?;
         let mut by_code: HashMap<String, Row> =
             rows.into_iter().map(|r| (r.code.clone(), r)).collect();
         let mut out = Vec::with_capacity(by_code.len());
@@ -260,6 +290,7 @@ impl Store {
                 let Some(row) = by_code.remove(&indicator.code) else {
                     continue;
                 };
+                let latest = row.figure()?;
                 out.push(IndicatorRow {
                     indicator: indicator.clone(),
                     group: group.clone(),
@@ -268,7 +299,8 @@ impl Store {
                         vi: row.reason_vi,
                         en: row.reason_en,
                     },
-                    latest: row.observation_id.and_then(|id| figures.get(&id).cloned()),
+                    latest,
+                    evidence: row.evidence,
                 });
             }
         }
@@ -339,7 +371,7 @@ impl Store {
             ));
         }
         let mut c = self.pool.acquire().await?;
-        let (unit_id, _) = Store::unit_with_id(&mut c.conn(), unit_code).await?;
+        let (unit_id, _) = self.read_unit(&mut c.conn(), unit_code).await?;
         #[derive(sqlx::FromRow)]
         struct Row {
             #[sqlx(flatten)]
@@ -401,7 +433,7 @@ impl Store {
         as_of: Date,
     ) -> Result<HashMap<String, Counts>> {
         let mut c = self.pool.acquire().await?;
-        let (unit_id, _) = Store::unit_with_id(&mut c.conn(), unit_code).await?;
+        let (unit_id, _) = self.read_unit(&mut c.conn(), unit_code).await?;
         #[derive(sqlx::FromRow)]
         struct Row {
             code: String,
@@ -430,7 +462,7 @@ impl Store {
         limit: usize,
     ) -> Result<StatusMatrix> {
         let mut c = self.pool.acquire().await?;
-        let (unit_id, _) = Store::unit_with_id(&mut c.conn(), unit_code).await?;
+        let (unit_id, _) = self.read_unit(&mut c.conn(), unit_code).await?;
         let day = as_of.to_string();
         let total_units = sql!(c.conn(), fetch_one_scalar i64,
             &format!("SELECT COUNT(*) {ASSESSED_UNDER}"),
@@ -499,7 +531,7 @@ impl Store {
         group: Option<&str>,
     ) -> Result<CountSeries> {
         let mut c = self.pool.acquire().await?;
-        let (unit_id, unit) = Store::unit_with_id(&mut c.conn(), unit_code).await?;
+        let (unit_id, unit) = self.read_unit(&mut c.conn(), unit_code).await?;
         let only_group = group_filter(&mut c.conn(), framework, group).await?;
         let mut days = days.to_vec();
         days.sort();
@@ -585,7 +617,7 @@ impl Store {
         until: Date,
     ) -> Result<HashMap<String, Vec<Observation>>> {
         let mut c = self.pool.acquire().await?;
-        let (unit_id, _) = Store::unit_with_id(&mut c.conn(), unit_code).await?;
+        let (unit_id, _) = self.read_unit(&mut c.conn(), unit_code).await?;
         #[derive(sqlx::FromRow)]
         struct Row {
             #[sqlx(flatten)]
@@ -669,7 +701,7 @@ impl Store {
         until: Date,
     ) -> Result<HashMap<String, Vec<StatusSpan>>> {
         let mut c = self.pool.acquire().await?;
-        let (unit_id, _) = Store::unit_with_id(&mut c.conn(), unit_code).await?;
+        let (unit_id, _) = self.read_unit(&mut c.conn(), unit_code).await?;
         #[derive(sqlx::FromRow)]
         struct Row {
             code: String,
@@ -718,7 +750,7 @@ impl Store {
             denominator: Option<i64>,
         }
         let mut c = self.pool.acquire().await?;
-        let (unit_id, _) = Store::unit_with_id(&mut c.conn(), unit_code).await?;
+        let (unit_id, _) = self.read_unit(&mut c.conn(), unit_code).await?;
         let rows = sql!(c.conn(), fetch_all Row,
             "SELECT u.code AS unit_code, u.kind, i.code, s.status, o.id AS observation_id,
                     o.yes_no, o.amount_thousandths, o.numerator, o.denominator

@@ -303,7 +303,7 @@ impl Store {
     ) -> Result<Readiness> {
         let rules = self.framework(framework).await?;
         let mut c = self.pool.acquire().await?;
-        let (unit_id, unit) = Store::unit_with_id(&mut c.conn(), unit_code).await?;
+        let (unit_id, unit) = self.read_unit(&mut c.conn(), unit_code).await?;
         let stood = standings(&mut c.conn(), &rules, framework.id, unit_id, as_of).await?;
         Ok(readiness_of(&rules, unit.kind, &stood))
     }
@@ -498,7 +498,7 @@ impl Store {
     ) -> Result<Vec<Application>> {
         let ids = {
             let mut c = self.pool.acquire().await?;
-            let (unit_id, _) = Store::unit_with_id(&mut c.conn(), unit_code).await?;
+            let (unit_id, _) = self.read_unit(&mut c.conn(), unit_code).await?;
             sql!(c.conn(), fetch_all_scalar i64,
                 "SELECT id FROM applications WHERE unit_id = $1 AND framework_id = $2 ORDER BY applied_on DESC, id DESC",
                 unit_id, framework.id)?
@@ -788,7 +788,7 @@ impl Store {
         framework: &FrameworkRef,
     ) -> Result<HashMap<String, Recognition>> {
         let mut c = self.pool.acquire().await?;
-        let (unit_id, _) = Store::unit_with_id(&mut c.conn(), unit_code).await?;
+        let (unit_id, _) = self.read_unit(&mut c.conn(), unit_code).await?;
         sql!(c.conn(), fetch_all RecognitionRow,
             &format!("{RECOGNITION_SELECT} JOIN unit_ancestors x ON x.unit_id = r.unit_id
                       WHERE x.ancestor_id = $1 AND r.framework_id = $2 ORDER BY r.recognised_from, u.code"),
@@ -849,7 +849,7 @@ impl Store {
         }
         let recognised = self.recognitions_under(province_code, framework).await?;
         let mut c = self.pool.acquire().await?;
-        let (unit_id, _) = Store::unit_with_id(&mut c.conn(), province_code).await?;
+        let (unit_id, _) = self.read_unit(&mut c.conn(), province_code).await?;
         let quotas = sql!(c.conn(), fetch_all QuotaRow,
             "SELECT year, quota FROM recognition_quotas WHERE unit_id = $1 ORDER BY year", unit_id)?;
         let mut years: BTreeMap<i32, RecognitionYear> = quotas

@@ -343,7 +343,7 @@ impl Store {
     /// previous submission.
     pub async fn submission(&self, unit_code: &str, period: &Period) -> Result<Submission> {
         let mut c = self.pool.acquire().await?;
-        let (unit_id, _) = Store::unit_with_id(&mut c.conn(), unit_code).await?;
+        let (unit_id, _) = self.read_unit(&mut c.conn(), unit_code).await?;
         let row = sql!(c.conn(), fetch_optional SubmissionRow,
             "SELECT s.id, s.state, s.submitted_on, sb.username AS submitted_by, s.late, db.username AS decided_by, s.snapshot, s.previous_snapshot
              FROM submissions s LEFT JOIN users sb ON sb.id = s.submitted_by LEFT JOIN users db ON db.id = s.decided_by
@@ -682,7 +682,7 @@ impl Store {
             state: String,
         }
         let mut c = self.pool.acquire().await?;
-        let (unit_id, _) = Store::unit_with_id(&mut c.conn(), unit_code).await?;
+        let (unit_id, _) = self.read_unit(&mut c.conn(), unit_code).await?;
         Ok(sql!(c.conn(), fetch_all Row,
             "SELECT u.code, s.state FROM submissions s JOIN units u ON u.id = s.unit_id
              JOIN unit_ancestors a ON a.unit_id = s.unit_id WHERE a.ancestor_id = $1 AND s.period_id = $2",

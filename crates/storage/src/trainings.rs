@@ -526,7 +526,7 @@ impl Store {
     /// first.
     pub async fn trainings_for(&self, unit_code: &str) -> Result<Vec<TrainingItem>> {
         let mut c = self.pool.acquire().await?;
-        let (unit_id, _) = Store::unit_with_id(&mut c.conn(), unit_code).await?;
+        let (unit_id, _) = self.read_unit(&mut c.conn(), unit_code).await?;
         #[derive(sqlx::FromRow)]
         struct Row {
             id: i64,
@@ -565,7 +565,7 @@ impl Store {
     /// an organiser: id and name.
     pub async fn organisations_over(&self, unit_code: &str) -> Result<Vec<(i64, String)>> {
         let mut c = self.pool.acquire().await?;
-        let (unit_id, _) = Store::unit_with_id(&mut c.conn(), unit_code).await?;
+        let (unit_id, _) = self.read_unit(&mut c.conn(), unit_code).await?;
         #[derive(sqlx::FromRow)]
         struct Row {
             id: i64,

@@ -108,9 +108,23 @@ impl Store {
         }
     }
 
+    /// [`Store::unit_with_id`] for a read outside a transaction, from the cache while the
+    /// catalogue's revision stays the same. A transaction calls `unit_with_id` itself, so that
+    /// it sees its own changes.
+    pub(crate) async fn read_unit(&self, conn: &mut Conn<'_>, code: &str) -> Result<(i64, Unit)> {
+        let revision = Revision::current(&mut *conn).await?.catalog_only();
+        let key = code.to_string();
+        if let Some(found) = self.caches.units.get(revision, &key) {
+            return Ok(found);
+        }
+        let found = Store::unit_with_id(&mut *conn, code).await?;
+        self.caches.units.put(revision, key, found.clone());
+        Ok(found)
+    }
+
     pub async fn unit(&self, code: &str) -> Result<Unit> {
         let mut c = self.pool.acquire().await?;
-        Ok(Store::unit_with_id(&mut c.conn(), code).await?.1)
+        Ok(self.read_unit(&mut c.conn(), code).await?.1)
     }
 
     /// Every unit, parents before children, siblings by code.
@@ -138,7 +152,7 @@ impl Store {
         if let Some(lineage) = self.caches.lineages.get(revision, &code.to_string()) {
             return Ok(lineage);
         }
-        let (id, unit) = Store::unit_with_id(&mut c.conn(), code).await?;
+        let (id, unit) = self.read_unit(&mut c.conn(), code).await?;
         let rows = sql!(c.conn(), fetch_all UnitRow,
             &format!("SELECT {UNIT_COLUMNS} FROM unit_ancestors a
                       JOIN units u ON u.id = a.ancestor_id LEFT JOIN units p ON p.id = u.parent_id
@@ -165,7 +179,7 @@ impl Store {
     /// The direct sub-units of a unit that exist on `as_of`, by code.
     pub async fn children(&self, code: &str, as_of: Date) -> Result<Vec<Unit>> {
         let mut c = self.pool.acquire().await?;
-        let (id, _) = Store::unit_with_id(&mut c.conn(), code).await?;
+        let (id, _) = self.read_unit(&mut c.conn(), code).await?;
         let rows = sql!(c.conn(), fetch_all UnitRow,
             &format!("SELECT {UNIT_COLUMNS} FROM units u LEFT JOIN units p ON p.id = u.parent_id
                       WHERE u.parent_id = $1

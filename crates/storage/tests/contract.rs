@@ -995,6 +995,7 @@ mod review {
         exclusions_count_only_once_approved,
         submissions_are_reviewed_and_accepted_figures_locked,
         concurrent_writers_of_one_unit_queue,
+        concurrent_good_and_refused_writes_each_get_their_own_answer,
     );
 
     fn officer() -> Actor {
@@ -1328,6 +1329,99 @@ async fn concurrent_writers_of_one_unit_queue(store: &Store) {
         }
     }
     assert_eq!(submitted, 1);
+}
+
+/// Writers of many wards at once, good and refused mixed: each gets its own answer, a refused
+/// one writes nothing and leaves the others, and the counts still agree with the spans.
+async fn concurrent_good_and_refused_writes_each_get_their_own_answer(store: &Store) {
+    use std::sync::Arc;
+    load_demo(store).await;
+    let fw = store.framework_ref(None, None).await.unwrap();
+    let rules = store.framework(&fw).await.unwrap();
+    let yes_no = rules
+        .indicators
+        .iter()
+        .find(|i| i.measure == tiendo_domain::Measure::YesNo)
+        .expect("the demo has a yes/no indicator")
+        .code
+        .clone();
+    let wards: Vec<String> = store
+        .summary("382", &fw, day("2022-12-31"))
+        .await
+        .unwrap()
+        .children
+        .into_iter()
+        .map(|c| c.unit.code)
+        .collect();
+    let before: Vec<usize> = {
+        let mut n = Vec::new();
+        for ward in &wards {
+            n.push(store.history(&fw, ward, &yes_no).await.unwrap().len());
+        }
+        n
+    };
+    let store = Arc::new(store.clone());
+    let mut tasks = Vec::new();
+    // Three writes a ward: a good one, one with a figure that does not fit a yes/no indicator,
+    // one for a unit that does not exist; all queued at once.
+    for (n, ward) in wards.iter().enumerate() {
+        for (unit, figure) in [
+            (ward.clone(), Figure::YesNo(n % 2 == 0)),
+            (
+                ward.clone(),
+                Figure::Ratio {
+                    numerator: 1,
+                    denominator: 2,
+                },
+            ),
+            (format!("9999{n}"), Figure::YesNo(true)),
+        ] {
+            let (store, fw, indicator) = (store.clone(), fw.clone(), yes_no.clone());
+            tasks.push(tokio::spawn(async move {
+                let item = NewObservation {
+                    unit_code: unit,
+                    indicator_code: indicator,
+                    observation: Observation {
+                        observed_on: day("2022-11-15"),
+                        figure,
+                        planned_by: None,
+                        note: "together".into(),
+                    },
+                };
+                store
+                    .record_observations(&fw, &[item], &Actor::system("test"))
+                    .await
+            }));
+        }
+    }
+    let mut answers = Vec::new();
+    for t in tasks {
+        answers.push(t.await.unwrap());
+    }
+    for (n, triple) in answers.chunks(3).enumerate() {
+        let ids = triple[0].as_ref().expect("a good figure is written");
+        assert_eq!(ids.len(), 1, "ward {}", wards[n]);
+        for refused in &triple[1..] {
+            assert!(
+                matches!(refused, Err(StorageError::Invalid { .. })),
+                "ward {}: {refused:?}",
+                wards[n]
+            );
+        }
+    }
+    for (ward, before) in wards.iter().zip(before) {
+        let history = store.history(&fw, ward, &yes_no).await.unwrap();
+        assert_eq!(history.len(), before + 1, "{ward}: only the good figure");
+        assert_eq!(
+            history
+                .iter()
+                .filter(|r| r.observation.note == "together")
+                .count(),
+            1,
+            "{ward}"
+        );
+    }
+    assert_counts_match_spans(&store, "after concurrent writes").await;
 }
 
 /// The reads behind the overview, matrix, indicator and search pages agree with the per-unit

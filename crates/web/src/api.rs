@@ -325,8 +325,9 @@ pub(crate) struct IndicatorStatus {
 }
 
 impl IndicatorStatus {
-    pub(crate) fn new(r: IndicatorRow, evidence_count: i64) -> Self {
+    pub(crate) fn new(r: IndicatorRow) -> Self {
         let i = &r.indicator;
+        let evidence_count = r.evidence;
         IndicatorStatus {
             evidence_needed: !i.evidence.is_empty() && r.latest.is_some() && evidence_count == 0,
             evidence_count,
@@ -435,20 +436,10 @@ async fn indicators(
         .store
         .unit_indicators(&code, &framework, as_of)
         .await?;
-    let evidence = state
-        .store
-        .evidence_counts(&framework, &code, as_of)
-        .await?;
     Ok(Json(IndicatorsResponse {
         unit: (&unit).into(),
         framework: (&framework).into(),
         as_of: as_of.to_string(),
-        indicators: rows
-            .into_iter()
-            .map(|r| {
-                let n = evidence.get(&r.indicator.code).copied().unwrap_or(0);
-                IndicatorStatus::new(r, n)
-            })
-            .collect(),
+        indicators: rows.into_iter().map(IndicatorStatus::new).collect(),
     }))
 }

@@ -338,11 +338,10 @@ async fn saved(
         .unit_indicator(code, framework, day, indicator)
         .await?
         .ok_or_else(|| AppError::Internal(format!("indicator {indicator} vanished")))?;
-    let evidence = state.store.evidence_counts(framework, code, day).await?;
     Ok(ObservationSaved {
         id,
         version,
-        indicator: IndicatorStatus::new(row, evidence.get(indicator).copied().unwrap_or(0)),
+        indicator: IndicatorStatus::new(row),
         counts: summary.counts.into(),
     })
 }

@@ -922,9 +922,6 @@ async fn build_unit_page(
     let mut indicator_groups = Vec::new();
     let mut todo = Vec::new();
     if !rows.is_empty() {
-        let evidence = store
-            .evidence_counts(&view.framework, code, view.as_of)
-            .await?;
         let trends = Trends::read(state, code, &view, can_read).await?;
         if can_read {
             let periods = store.periods(&view.framework).await?;
@@ -947,9 +944,8 @@ async fn build_unit_page(
             .into_iter()
             .filter(|r| group.is_none_or(|g| r.group.code == g))
             .collect();
-        (indicator_groups, todo) = indicator_views(
-            &view, &unit.code, rows, &evidence, &returns, &trends, can_enter,
-        );
+        (indicator_groups, todo) =
+            indicator_views(&view, &unit.code, rows, &returns, &trends, can_enter);
     }
 
     let chart_label = format!(
@@ -1251,7 +1247,6 @@ fn indicator_views(
     view: &ViewContext,
     unit_code: &str,
     rows: Vec<IndicatorRow>,
-    evidence: &HashMap<String, i64>,
     returns: &BTreeMap<String, String>,
     trends: &Trends,
     can_enter: bool,
@@ -1261,7 +1256,7 @@ fn indicator_views(
     let mut todo: Vec<(u8, TodoItem)> = Vec::new();
     for r in rows {
         let i = &r.indicator;
-        let count = evidence.get(&i.code).copied().unwrap_or(0);
+        let count = r.evidence;
         let evidence_needed = !i.evidence.is_empty() && r.latest.is_some() && count == 0;
         let href = view.link(&format!("/units/{unit_code}/indicators/{}", i.code), &[]);
         let name = lang.pick(&i.name, &i.name_en).to_string();
