@@ -62,8 +62,8 @@ pub use organisations::{
     NewOrganisation, ORGANISATION_KINDS, Organisation, organisation_kind_label,
 };
 pub use reads::{
-    CountSeries, GroupSummary, IndicatorRow, StatusMatrix, StatusSpan, Summary, UnitCounts,
-    UnitInputs, UnitStanding,
+    CountSeries, DatedFigure, GroupSummary, IndicatorRow, StatusMatrix, StatusSpan, Summary,
+    UnitCounts, UnitInputs, UnitStanding,
 };
 pub use recognition::{
     Application, ApplicationItem, Appraisal, Decision, Recognition, RecognitionYear,

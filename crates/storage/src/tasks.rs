@@ -252,6 +252,10 @@ async fn read_tasks(conn: &mut Conn<'_>, filter: &TaskFilter) -> Result<Vec<Task
         for i in &w.ints { q = q.bind(*i); }
         q
     })?;
+    // Most units' pages have no task: then there are no links to read either.
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
     let query = format!(
         "SELECT tu.task_id, u.code, u.name FROM task_units tu JOIN units u ON u.id = tu.unit_id
                   WHERE tu.task_id IN (SELECT t.id FROM tasks t WHERE {}) ORDER BY u.code",

@@ -3,7 +3,7 @@
 use tiendo_domain::{
     Applicability, Counts, Date, Decimal, Figure, Observation, Rules, Status, Unit, UnitKind,
 };
-use tiendo_storage::{Actor, NewObservation, StorageError, Store, storage_tests};
+use tiendo_storage::{Actor, DatedFigure, NewObservation, StorageError, Store, storage_tests};
 
 storage_tests!(
     migrating_twice_changes_nothing,
@@ -1719,12 +1719,12 @@ mod views {
         let figures = store.unit_figures("14833", &fw, on).await.unwrap();
         let rules = store.framework(&fw).await.unwrap();
         for indicator in &rules.indicators {
-            let history: Vec<Observation> = store
+            let history: Vec<DatedFigure> = store
                 .history(&fw, "14833", &indicator.code)
                 .await
                 .unwrap()
-                .into_iter()
-                .map(|r| r.observation)
+                .iter()
+                .map(|r| DatedFigure::from(&r.observation))
                 .filter(|o| o.observed_on <= on)
                 .collect();
             assert_eq!(

@@ -15,7 +15,7 @@ use axum::response::Response;
 use axum::routing::get;
 use tiendo_domain::access::Action;
 use tiendo_domain::{Comparator, Counts, Lang, Status, Target, text};
-use tiendo_storage::{AuditEntry, EvidenceItem, UnitStanding};
+use tiendo_storage::{AuditEntry, DatedFigure, EvidenceItem, UnitStanding};
 
 use crate::auth::Viewer;
 use crate::charts::Strip;
@@ -232,9 +232,9 @@ async fn build(
             let (trend, trend_caption) = match &recorded {
                 _ if s.status == Status::NotApplicable => (String::new(), String::new()),
                 Some(history) => {
-                    let known: Vec<_> = history
+                    let known: Vec<DatedFigure> = history
                         .iter()
-                        .map(|r| r.observation.clone())
+                        .map(|r| DatedFigure::from(&r.observation))
                         .filter(|o| o.observed_on <= view.as_of)
                         .collect();
                     (crate::pages::trend_line(&ind, &known, &view), String::new())
@@ -331,7 +331,13 @@ async fn build(
         let counts: Counts = standings.iter().map(|s| s.status).collect();
         let dots: Vec<(String, f64, Status)> = standings
             .iter()
-            .filter_map(|s| Some((s.unit.name.clone(), plotted(s.latest.as_ref()?), s.status)))
+            .filter_map(|s| {
+                Some((
+                    s.unit.name.clone(),
+                    plotted(&s.latest.as_ref()?.figure),
+                    s.status,
+                ))
+            })
             .collect();
         let range = value_range(&ind, dots.iter().map(|d| d.1));
         let measure = ind.measure;
@@ -377,8 +383,8 @@ async fn build(
                 .cmp(&severity(b.status))
                 .then_with(|| {
                     let (x, y) = (
-                        a.latest.as_ref().map(plotted),
-                        b.latest.as_ref().map(plotted),
+                        a.latest.as_ref().map(|o| plotted(&o.figure)),
+                        b.latest.as_ref().map(|o| plotted(&o.figure)),
                     );
                     let order = x.partial_cmp(&y).unwrap_or(Ordering::Equal);
                     if ceiling { order.reverse() } else { order }

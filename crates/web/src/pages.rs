@@ -18,10 +18,10 @@ use axum::routing::get;
 use serde::Deserialize;
 use tiendo_domain::access::Action;
 use tiendo_domain::{
-    Counts, Date, Framework, Indicator, Lang, Measure, Observation, Ratio, Status, Target, Unit,
+    Counts, Date, Figure, Framework, Indicator, Lang, Measure, Ratio, Status, Target, Unit,
     completion_ranks, text,
 };
-use tiendo_storage::{FrameworkRef, IndicatorRow, settings};
+use tiendo_storage::{DatedFigure, FrameworkRef, IndicatorRow, settings};
 
 use crate::auth::Viewer;
 use crate::charts::{CompletionChart, Sparkline, StatusStrip, days_until};
@@ -395,8 +395,8 @@ pub(crate) fn status_icon(status: Status) -> &'static str {
 }
 
 /// An indicator's figure as a number to draw: percent, count, or 1/0 for yes/no.
-pub(crate) fn plotted(observation: &Observation) -> f64 {
-    observation.figure.value().approx()
+pub(crate) fn plotted(figure: &Figure) -> f64 {
+    figure.value().approx()
 }
 
 /// The values a chart of `indicator` spans: 0–100 for percentages, 0–1 for yes/no, and for
@@ -425,13 +425,13 @@ pub(crate) fn target_value(indicator: &Indicator) -> Option<f64> {
 /// The trend line of one indicator's figures, from the start of the period to the as-of date.
 pub(crate) fn trend_line(
     indicator: &Indicator,
-    figures: &[Observation],
+    figures: &[DatedFigure],
     view: &ViewContext,
 ) -> String {
     let points: Vec<(Date, f64)> = figures
         .iter()
         .filter(|o| o.observed_on >= view.rules.period_start)
-        .map(|o| (o.observed_on, plotted(o)))
+        .map(|o| (o.observed_on, plotted(&o.figure)))
         .collect();
     let lang = view.lang;
     let described: Vec<String> = figures
@@ -473,7 +473,7 @@ pub(crate) fn trend_line(
 /// What an indicator's trend is drawn from: its figures, for those who may read them, or else
 /// its statuses over time (derived, and public when the dashboard is).
 pub(crate) enum Trends {
-    Figures(HashMap<String, Vec<Observation>>),
+    Figures(HashMap<String, Vec<DatedFigure>>),
     Statuses(HashMap<String, Vec<tiendo_storage::StatusSpan>>),
 }
 
