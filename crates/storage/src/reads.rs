@@ -98,7 +98,8 @@ pub(crate) const UNIT_EXISTS: &str = "(d.valid_from IS NULL OR d.valid_from <= $
 
 impl Store {
     /// The unit's counts, per group and per direct sub-unit (each summing the units below it),
-    /// for `framework` on `as_of`. Four queries, whatever the size of the tree.
+    /// for `framework` on `as_of`. Three queries (two for a unit without sub-units), whatever the
+    /// size of the tree.
     pub async fn summary(
         &self,
         unit_code: &str,
@@ -133,30 +134,27 @@ impl Store {
         let (unit_id, unit) = self.read_unit(&mut c.conn(), unit_code).await?;
         let day = as_of.to_string();
 
-        #[derive(sqlx::FromRow)]
-        struct GroupRow {
-            id: i64,
-            code: String,
-        }
-        let group_ids: HashMap<i64, String> = sql!(c.conn(), fetch_all GroupRow,
-            "SELECT id, code FROM framework_groups WHERE framework_id = $1", framework.id)?
-        .into_iter()
-        .map(|g| (g.id, g.code))
-        .collect();
         let only_group = group_filter(&mut c.conn(), framework, group).await?;
-        let by_group = sql!(c.conn(), fetch_all SummedRow,
-            &format!("SELECT c.group_id AS key, {SUMS} FROM status_counts c
+        #[derive(sqlx::FromRow)]
+        struct GroupSums {
+            code: String,
+            #[sqlx(flatten)]
+            sums: SummedRow,
+        }
+        let by_group = sql!(c.conn(), fetch_all GroupSums,
+            &format!("SELECT g.code, c.group_id AS key, {SUMS} FROM status_counts c
+                      JOIN framework_groups g ON g.id = c.group_id
                       WHERE c.unit_id = $3 AND {COUNTS_IN_FORCE} AND ($4 IS NULL OR c.group_id = $4)
-                      GROUP BY c.group_id"),
+                      GROUP BY c.group_id, g.code"),
             framework.id, day.as_str(), unit_id, only_group)?;
         let mut group_counts: HashMap<&str, Counts> = HashMap::new();
         let mut counts = Counts::default();
         for row in &by_group {
-            let code = group_ids
-                .get(&row.key)
-                .ok_or_else(|| StorageError::Corrupt(format!("group {} is gone", row.key)))?;
-            let row_counts = row.counts()?;
-            group_counts.entry(code).or_default().merge(&row_counts);
+            let row_counts = row.sums.counts()?;
+            group_counts
+                .entry(row.code.as_str())
+                .or_default()
+                .merge(&row_counts);
             counts.merge(&row_counts);
         }
         let groups = rules
@@ -177,13 +175,18 @@ impl Store {
                       WHERE u.parent_id = $1 AND {UNIT_EXISTS}
                       ORDER BY u.code"),
             unit_id, day.as_str())?;
-        let by_child = sql!(c.conn(), fetch_all SummedRow,
+        // A commune has no sub-units, and so no counts of them to read.
+        let by_child = if child_rows.is_empty() {
+            Vec::new()
+        } else {
+            sql!(c.conn(), fetch_all SummedRow,
             &format!("SELECT c.unit_id AS key, {SUMS}
                       FROM units child
                       JOIN status_counts c ON c.unit_id = child.id
                       WHERE child.parent_id = $3 AND {COUNTS_IN_FORCE} AND ($4 IS NULL OR c.group_id = $4)
                       GROUP BY c.unit_id"),
-            framework.id, day.as_str(), unit_id, only_group)?;
+            framework.id, day.as_str(), unit_id, only_group)?
+        };
         let mut child_counts: HashMap<i64, Counts> = HashMap::new();
         for row in &by_child {
             child_counts.insert(row.key, row.counts()?);

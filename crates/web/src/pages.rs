@@ -875,7 +875,11 @@ async fn build_unit_page(
     let unit: &Unit = &summary.unit;
     let path = format!("/units/{}", unit.code);
     // recognition: begin
-    let under = crate::recognition::UnderView::read(state, &view, code).await?;
+    let under = if summary.children.is_empty() {
+        crate::recognition::UnderView::of_unit(state, &view, unit, &rows).await?
+    } else {
+        crate::recognition::UnderView::read(state, &view, code).await?
+    };
     let recognition = under.block(&view, code);
     // recognition: end
     let overview = if summary.children.is_empty() {

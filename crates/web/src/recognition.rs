@@ -12,8 +12,9 @@ use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use serde::{Deserialize, Serialize};
 use tiendo_domain::access::Action;
+use tiendo_domain::scoring::IndicatorInput;
 use tiendo_domain::{Date, Lang, Readiness};
-use tiendo_storage::{Application, Appraisal, Decision, FrameworkRef, Recognition};
+use tiendo_storage::{Application, Appraisal, Decision, FrameworkRef, IndicatorRow, Recognition};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use crate::auth::Viewer;
@@ -179,6 +180,44 @@ impl UnderView {
                 .into_iter()
                 .filter(|(_, r)| r.recognised_from <= view.as_of)
                 .collect(),
+        })
+    }
+
+    /// [`UnderView::read`] for a unit with no sub-units, from the indicator rows its page has
+    /// read already (each status with the figure it rests on): only its recognition is read.
+    pub(crate) async fn of_unit(
+        state: &AppState,
+        view: &ViewContext,
+        unit: &tiendo_domain::Unit,
+        rows: &[IndicatorRow],
+    ) -> Result<UnderView, AppError> {
+        let mut readiness = HashMap::new();
+        // As `read`: a unit is assessed on a day it exists, when it has statuses.
+        if !rows.is_empty() && unit.exists_on(view.as_of) {
+            let inputs: HashMap<String, IndicatorInput> = rows
+                .iter()
+                .map(|r| {
+                    let input = IndicatorInput {
+                        status: r.status,
+                        figure: r.latest.as_ref().map(|o| o.figure),
+                    };
+                    (r.indicator.code.clone(), input)
+                })
+                .collect();
+            let ready = tiendo_domain::unit_readiness(&view.rules, unit.kind, &inputs);
+            readiness.insert(unit.code.clone(), ready);
+        }
+        let recognitions = state
+            .store
+            .recognition(&unit.code, &view.framework)
+            .await?
+            .filter(|r| r.recognised_from <= view.as_of)
+            .map(|r| (unit.code.clone(), r))
+            .into_iter()
+            .collect();
+        Ok(UnderView {
+            readiness,
+            recognitions,
         })
     }
 
