@@ -89,7 +89,7 @@ pub(crate) async fn refresh(
     framework_id: i64,
     framework: &Framework,
     units: &[(i64, UnitKind)],
-    only_indicators: Option<&[i64]>,
+    only_indicators: Option<&[IndicatorIds]>,
 ) -> Result<()> {
     refresh_with(conn, framework_id, framework, units, only_indicators, true).await
 }
@@ -110,27 +110,13 @@ async fn refresh_with(
     framework_id: i64,
     framework: &Framework,
     units: &[(i64, UnitKind)],
-    only_indicators: Option<&[i64]>,
+    only_indicators: Option<&[IndicatorIds]>,
     keep_counts: bool,
 ) -> Result<()> {
     let ids = match only_indicators {
         None => indicator_ids(&mut *conn, framework_id).await?,
-        // A figure's write touches one indicator: read that one, not the whole framework.
-        Some(only) => {
-            let mut ids = Vec::new();
-            for chunk in only.chunks(CHUNK_ROWS) {
-                let q = format!(
-                    "SELECT id, group_id, code FROM indicators WHERE framework_id = $1 AND id IN ({}) ORDER BY position",
-                    in_list(2, chunk.len())
-                );
-                ids.extend(
-                    sql!(&mut *conn, fetch_all_with IndicatorIds, q.as_str(), |q| {
-                        chunk.iter().fold(q.bind(framework_id), |q, id| q.bind(*id))
-                    })?,
-                );
-            }
-            ids
-        }
+        // A figure's write touches one indicator, which the caller knows already.
+        Some(only) => only.to_vec(),
     };
     let indicators = with_rules(framework, &ids)?;
     let indicator_filter: Vec<i64> = ids.iter().map(|i| i.id).collect();
@@ -225,7 +211,7 @@ async fn refresh_with(
 }
 
 /// A framework's indicator as the database knows it.
-#[derive(sqlx::FromRow)]
+#[derive(Clone, Debug, sqlx::FromRow)]
 pub(crate) struct IndicatorIds {
     pub id: i64,
     pub group_id: i64,

@@ -1,6 +1,7 @@
 //! Frameworks: loaded from their file text, kept as that text (the one source of the rules)
 //! plus the rows that joins need.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use tiendo_domain::framework_file::parse_framework;
@@ -155,6 +156,35 @@ impl Store {
         }
         let mut c = self.pool.acquire().await?;
         self.framework_by_id(&mut c.conn(), framework.id).await
+    }
+
+    /// The ids of the framework's indicators, by code, read once per process: a write finds
+    /// its indicators here instead of in its transaction.
+    pub(crate) async fn indicator_ids(
+        &self,
+        framework_id: i64,
+    ) -> Result<Arc<HashMap<String, crate::derive::IndicatorIds>>> {
+        if let Some(ids) = self
+            .indicator_ids
+            .lock()
+            .expect("indicator ids")
+            .get(&framework_id)
+        {
+            return Ok(ids.clone());
+        }
+        let mut c = self.pool.acquire().await?;
+        let ids: Arc<HashMap<_, _>> = Arc::new(
+            crate::derive::indicator_ids(&mut c.conn(), framework_id)
+                .await?
+                .into_iter()
+                .map(|i| (i.code.clone(), i))
+                .collect(),
+        );
+        self.indicator_ids
+            .lock()
+            .expect("indicator ids")
+            .insert(framework_id, ids.clone());
+        Ok(ids)
     }
 
     pub(crate) async fn framework_by_id(

@@ -216,6 +216,8 @@ pub struct Store {
     /// Frameworks are immutable once loaded (a change is a new version), so parsed copies can
     /// be kept for the life of the process, even with several instances sharing a database.
     frameworks: Arc<Mutex<HashMap<i64, Arc<Framework>>>>,
+    /// The database ids of each framework's indicators, by code: as immutable as the framework.
+    indicator_ids: Arc<Mutex<HashMap<i64, Arc<HashMap<String, derive::IndicatorIds>>>>>,
     /// What every request asks again (its token, the unit and its ancestors, a setting, the
     /// frameworks, a summary), kept while the database's revisions say it still holds.
     caches: Arc<Caches>,
@@ -319,6 +321,7 @@ impl Store {
         Ok(Store {
             pool,
             frameworks: Arc::default(),
+            indicator_ids: Arc::default(),
             caches: Arc::default(),
         })
     }
@@ -401,6 +404,7 @@ impl Store {
         cache::move_counts(&mut tx.conn()).await?;
         tx.commit().await?;
         self.frameworks.lock().expect("framework cache").clear();
+        self.indicator_ids.lock().expect("indicator ids").clear();
         self.caches.clear();
         Ok(())
     }

@@ -8,7 +8,7 @@ use tiendo_domain::{Figure, Measure, Observation, UnitKind};
 
 use crate::accounts::audit;
 use crate::conn::{CHUNK_ROWS, Conn, placeholders};
-use crate::derive::{OBSERVATION_COLUMNS, ObservationRow, in_list, refresh};
+use crate::derive::{IndicatorIds, OBSERVATION_COLUMNS, ObservationRow, in_list, refresh};
 use crate::evidence::EvidenceItem;
 use crate::{Actor, FrameworkRef, Result, StorageError, Store};
 
@@ -117,36 +117,15 @@ pub(crate) async fn unit_ids(
     Ok(out)
 }
 
-/// The id of indicator `code` of a framework, if it has one.
-async fn indicator_id(conn: &mut Conn<'_>, framework_id: i64, code: &str) -> Result<Option<i64>> {
-    Ok(sql!(&mut *conn, fetch_optional_scalar i64,
-        "SELECT id FROM indicators WHERE framework_id = $1 AND code = $2", framework_id, code)?)
-}
-
-/// The ids of the indicators `codes` of a framework (those it has), by code.
-async fn indicator_ids_of(
+/// Indicator `code` of a framework, if it has one.
+async fn indicator_id(
     conn: &mut Conn<'_>,
     framework_id: i64,
-    codes: &BTreeSet<&str>,
-) -> Result<HashMap<String, i64>> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        id: i64,
-        code: String,
-    }
-    let codes: Vec<&str> = codes.iter().copied().collect();
-    let mut out = HashMap::new();
-    for chunk in codes.chunks(CHUNK_ROWS) {
-        let q = format!(
-            "SELECT id, code FROM indicators WHERE framework_id = $1 AND code IN ({})",
-            crate::derive::in_list(2, chunk.len())
-        );
-        let rows = sql!(&mut *conn, fetch_all_with Row, q.as_str(), |q| {
-            chunk.iter().fold(q.bind(framework_id), |q, code| q.bind(*code))
-        })?;
-        out.extend(rows.into_iter().map(|r| (r.code, r.id)));
-    }
-    Ok(out)
+    code: &str,
+) -> Result<Option<IndicatorIds>> {
+    Ok(sql!(&mut *conn, fetch_optional IndicatorIds,
+        "SELECT id, group_id, code FROM indicators WHERE framework_id = $1 AND code = $2",
+        framework_id, code)?)
 }
 
 impl Store {
@@ -199,11 +178,13 @@ impl Store {
         imported_from: Option<&str>,
     ) -> Result<Vec<i64>> {
         let rules = self.framework(framework).await?;
+        let indicators = self.indicator_ids(framework.id).await?;
         let mut tx = self.pool.begin().await?;
         let ids = write_observations_in(
             &mut tx.conn(),
             framework,
             &rules,
+            &indicators,
             items,
             evidence,
             actor,
@@ -228,7 +209,8 @@ impl Store {
         let (unit_id, _) = self.read_unit(&mut c.conn(), unit_code).await?;
         let indicator_id = indicator_id(&mut c.conn(), framework.id, indicator_code)
             .await?
-            .ok_or_else(|| unknown_indicator(framework, indicator_code))?;
+            .ok_or_else(|| unknown_indicator(framework, indicator_code))?
+            .id;
         #[derive(sqlx::FromRow)]
         struct Row {
             #[sqlx(flatten)]
@@ -299,9 +281,10 @@ impl Store {
         }
         let mut tx = self.pool.begin().await?;
         let (unit_id, unit) = Store::unit_with_id(&mut tx.conn(), unit_code).await?;
-        let indicator_id = indicator_id(&mut tx.conn(), framework.id, indicator_code)
+        let known = indicator_id(&mut tx.conn(), framework.id, indicator_code)
             .await?
             .ok_or_else(|| unknown_indicator(framework, indicator_code))?;
+        let indicator_id = known.id;
         let current = sql!(tx.conn(), fetch_optional ObservationRow,
             &format!("SELECT {OBSERVATION_COLUMNS} FROM observations o
                       WHERE o.id = $1 AND o.unit_id = $2 AND o.indicator_id = $3"),
@@ -391,7 +374,7 @@ impl Store {
             framework.id,
             &rules,
             &[(unit_id, unit.kind)],
-            Some(&[indicator_id]),
+            Some(std::slice::from_ref(&known)),
         )
         .await?;
         tx.commit().await?;
@@ -438,9 +421,10 @@ pub(crate) async fn apply_exclusion(
 ) -> Result<()> {
     let (unit_id, unit) = Store::unit_with_id(&mut *conn, unit_code).await?;
     crate::conn::lock_units(&mut *conn, &[unit_id]).await?;
-    let indicator_id = indicator_id(&mut *conn, framework.id, indicator_code)
+    let known = indicator_id(&mut *conn, framework.id, indicator_code)
         .await?
         .ok_or_else(|| unknown_indicator(framework, indicator_code))?;
+    let indicator_id = known.id;
     match reason.map(str::trim) {
         Some("") => {
             return Err(StorageError::invalid(
@@ -480,7 +464,7 @@ pub(crate) async fn apply_exclusion(
         framework.id,
         rules,
         &[(unit_id, unit.kind)],
-        Some(&[indicator_id]),
+        Some(std::slice::from_ref(&known)),
     )
     .await?;
     Ok(())
@@ -500,6 +484,7 @@ pub(crate) async fn write_observations_in(
     conn: &mut Conn<'_>,
     framework: &FrameworkRef,
     rules: &tiendo_domain::Framework,
+    indicators: &HashMap<String, IndicatorIds>,
     items: &[NewObservation],
     evidence: &[Vec<EvidenceItem>],
     actor: &Actor,
@@ -512,8 +497,6 @@ pub(crate) async fn write_observations_in(
     };
     let unit_codes: BTreeSet<&str> = items.iter().map(|i| i.unit_code.as_str()).collect();
     let units = unit_ids(&mut *conn, &unit_codes).await?;
-    let indicator_codes: BTreeSet<&str> = items.iter().map(|i| i.indicator_code.as_str()).collect();
-    let indicators = indicator_ids_of(&mut *conn, framework.id, &indicator_codes).await?;
 
     let mut problems_vi = Vec::new();
     let mut problems_en = Vec::new();
@@ -588,9 +571,8 @@ pub(crate) async fn write_observations_in(
                 "a plan date is only for yes/no indicators".into(),
             );
         }
-        if let (Some(&(unit_id, _)), Some(&indicator_id)) = (unit, indicators.get(&indicator.code))
-        {
-            rows.push((unit_id, indicator_id, o, item));
+        if let (Some(&(unit_id, _)), Some(ids)) = (unit, indicators.get(&indicator.code)) {
+            rows.push((unit_id, ids.id, o, item));
         }
     }
     if !problems_en.is_empty() {
@@ -673,12 +655,13 @@ pub(crate) async fn write_observations_in(
             .copied()
             .collect()
     };
-    let touched_indicators: Vec<i64> = rows
-        .iter()
-        .map(|(_, i, _, _)| *i)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let touched_indicators: Vec<IndicatorIds> = {
+        let codes: BTreeSet<&str> = rows.iter().map(|r| r.3.indicator_code.as_str()).collect();
+        codes
+            .into_iter()
+            .filter_map(|code| indicators.get(code).cloned())
+            .collect()
+    };
     for ((id, pieces), item) in ids.iter().zip(evidence).zip(items) {
         crate::evidence::insert(
             &mut *conn,

@@ -409,6 +409,7 @@ impl Store {
                 &mut tx.conn(),
                 framework,
                 &rules,
+                self.indicator_ids(framework.id).await?.as_ref(),
                 &items,
                 &evidence,
                 actor,
