@@ -209,6 +209,9 @@ impl StorageError {
 
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;
 
+/// A framework's indicators as the database knows them, by code.
+type IndicatorIdsByCode = HashMap<String, derive::IndicatorIds>;
+
 /// The store: a connection pool on one of the two backends, and the frameworks read so far.
 #[derive(Clone)]
 pub struct Store {
@@ -217,7 +220,7 @@ pub struct Store {
     /// be kept for the life of the process, even with several instances sharing a database.
     frameworks: Arc<Mutex<HashMap<i64, Arc<Framework>>>>,
     /// The database ids of each framework's indicators, by code: as immutable as the framework.
-    indicator_ids: Arc<Mutex<HashMap<i64, Arc<HashMap<String, derive::IndicatorIds>>>>>,
+    indicator_ids: Arc<Mutex<HashMap<i64, Arc<IndicatorIdsByCode>>>>,
     /// What every request asks again (its token, the unit and its ancestors, a setting, the
     /// frameworks, a summary), kept while the database's revisions say it still holds.
     caches: Arc<Caches>,

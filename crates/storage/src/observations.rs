@@ -480,6 +480,7 @@ fn unknown_indicator(framework: &FrameworkRef, code: &str) -> StorageError {
 /// The one write path of figures, on the caller's transaction: checks every item (reporting
 /// every problem), refuses figures in submitted periods, writes and audits them with their
 /// evidence, and rewrites the status spans they touch. Trainings write their figures through it.
+#[allow(clippy::too_many_arguments)] // the one write path: each argument is part of the write
 pub(crate) async fn write_observations_in(
     conn: &mut Conn<'_>,
     framework: &FrameworkRef,
