@@ -40,7 +40,7 @@ async fn load(path: &Path, scale: Scale) -> (Store, FrameworkRef) {
         .load_dataset(
             &units(scale),
             &framework_toml(),
-            &mut |u| figures(u, 1),
+            std::sync::Arc::new(|u| figures(u, 1)),
             &mut |_| {},
             &Actor::system("bench"),
         )

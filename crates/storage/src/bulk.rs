@@ -5,12 +5,14 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use tiendo_domain::{Observation, Unit};
+use tiendo_domain::{Framework, Indicator, Observation, Unit, UnitKind};
 
 use crate::accounts::audit;
 use crate::conn::{CHUNK_ROWS, Cell, bulk_insert};
 use crate::counts::{self, CountSteps, Lineages};
-use crate::derive::{Histories, indicator_ids, insert_spans, spans_of, with_rules};
+use crate::derive::{
+    Histories, IndicatorIds, SpanRow, indicator_ids, insert_spans, spans_of, with_rules,
+};
 use crate::frameworks::{FRAMEWORK_COLUMNS, FrameworkRow, insert_framework, parse_source};
 use crate::observations::{figure_columns, now_utc};
 use crate::units::put_units_in;
@@ -33,20 +35,34 @@ pub struct DatasetReport {
     pub spans: u64,
 }
 
+/// Gives each unit of a dataset its figures: indicator code and figure.
+pub type DatasetFigures = Arc<dyn Fn(&Unit) -> Vec<(String, Observation)> + Send + Sync>;
+
+/// One chunk of units made ready for the database away from it: the figures numbered and
+/// checked, and the status spans the rules derive from them.
+struct PreparedChunk {
+    units: Vec<(i64, UnitKind)>,
+    /// Figure id, unit id, indicator id and the figure, in id order.
+    rows: Vec<(i64, i64, i64, Observation)>,
+    spans: Vec<SpanRow>,
+}
+
 impl Store {
     /// Loads `units` (parents before children), the framework `framework_source` and, for each
-    /// unit, the figures `figures` gives it (indicator code and figure) into an empty database,
-    /// in one transaction: nothing is written if anything is wrong. `progress` hears after
-    /// every chunk of units.
+    /// unit, the figures `figures` gives it into an empty database, in one transaction: nothing
+    /// is written if anything is wrong. `progress` hears after every chunk of units.
+    ///
+    /// The figures of the next chunk and their spans are made on a thread of their own while
+    /// the database writes the chunk before, so the rules and the database each keep a core.
     pub async fn load_dataset(
         &self,
         units: &[Unit],
         framework_source: &str,
-        figures: &mut (dyn FnMut(&Unit) -> Vec<(String, Observation)> + Send),
+        figures: DatasetFigures,
         progress: &mut (dyn FnMut(DatasetProgress) + Send),
         actor: &Actor,
     ) -> Result<DatasetReport> {
-        let framework = parse_source(framework_source)?;
+        let framework = Arc::new(parse_source(framework_source)?);
         let mut tx = self.pool.begin().await?;
         let held = sql!(tx.conn(), fetch_one_scalar i64,
             "SELECT (SELECT COUNT(*) FROM units) + (SELECT COUNT(*) FROM frameworks)")?;
@@ -57,67 +73,57 @@ impl Store {
             ));
         }
         let ids = put_units_in(&mut tx.conn(), units).await?;
+        let set_aside = set_aside_foreign_keys(&mut tx.conn()).await?;
         let framework_id = insert_framework(&mut tx.conn(), &framework, framework_source).await?;
         let indicator_rows = indicator_ids(&mut tx.conn(), framework_id).await?;
-        let indicators = with_rules(&framework, &indicator_rows)?;
-        let by_code: HashMap<&str, usize> = indicators
-            .iter()
-            .enumerate()
-            .map(|(i, (ids, _))| (ids.code.as_str(), i))
-            .collect();
-        let mut next_id = sql!(tx.conn(), fetch_one_scalar i64,
+        with_rules(&framework, &indicator_rows)?;
+        let first_id = sql!(tx.conn(), fetch_one_scalar i64,
             "SELECT COALESCE(MAX(id), 0) + 1 FROM observations")?;
         let recorded_at = now_utc();
-        let no_exclusions = HashMap::new();
         let (mut figures_done, mut spans_done) = (0u64, 0u64);
 
-        let numbered: Vec<(&Unit, (i64, tiendo_domain::UnitKind))> =
-            units.iter().zip(ids.iter().copied()).collect();
-        for (chunk_index, chunk) in numbered.chunks(CHUNK_ROWS).enumerate() {
-            let mut histories: Histories = HashMap::new();
-            let mut days: Vec<String> = Vec::new();
-            let mut rows: Vec<(i64, i64, i64, Observation)> = Vec::new();
-            for (unit, (unit_id, _)) in chunk {
-                for (code, observation) in figures(unit) {
-                    let &i = by_code.get(code.as_str()).ok_or_else(|| {
-                        StorageError::invalid(
-                            format!(
-                                "đơn vị {}: khung chỉ tiêu không có chỉ tiêu «{code}»",
-                                unit.code
-                            ),
-                            format!(
-                                "unit {}: the framework has no indicator «{code}»",
-                                unit.code
-                            ),
-                        )
-                    })?;
-                    let (ids, indicator) = indicators[i];
-                    if let Err(e) = observation.figure.check(indicator.measure) {
-                        return Err(StorageError::invalid(
-                            format!("đơn vị {}, chỉ tiêu {code}: {}", unit.code, e.message_vi()),
-                            format!("unit {}, indicator {code}: {e}", unit.code),
-                        ));
+        let numbered: Vec<(Unit, (i64, UnitKind))> =
+            units.iter().cloned().zip(ids.iter().copied()).collect();
+        let (sender, mut prepared) = tokio::sync::mpsc::channel::<Result<PreparedChunk>>(1);
+        let maker = {
+            let framework = Arc::clone(&framework);
+            tokio::task::spawn_blocking(move || {
+                let indicators = with_rules(&framework, &indicator_rows)
+                    .expect("checked before the thread started");
+                let by_code: HashMap<&str, (&IndicatorIds, &Indicator)> = indicators
+                    .iter()
+                    .map(|&(ids, indicator)| (ids.code.as_str(), (ids, indicator)))
+                    .collect();
+                let mut next_id = first_id;
+                for chunk in numbered.chunks(CHUNK_ROWS) {
+                    let chunk = prepare_chunk(
+                        &framework,
+                        &indicators,
+                        &by_code,
+                        chunk,
+                        &*figures,
+                        &mut next_id,
+                    );
+                    let failed = chunk.is_err();
+                    // A closed channel: the load has already failed and stopped listening.
+                    if sender.blocking_send(chunk).is_err() || failed {
+                        return;
                     }
-                    if observation.observed_on < framework.period_start {
-                        return Err(StorageError::invalid(
-                            format!(
-                                "đơn vị {}, chỉ tiêu {code}: ngày số liệu {} trước kỳ của khung chỉ tiêu",
-                                unit.code,
-                                observation.observed_on.dmy()
-                            ),
-                            format!(
-                                "unit {}, indicator {code}: the figure's date {} is before the framework period",
-                                unit.code, observation.observed_on
-                            ),
-                        ));
-                    }
-                    rows.push((next_id, *unit_id, ids.id, observation));
-                    next_id += 1;
                 }
-            }
-            for (_, _, _, o) in &rows {
-                days.push(o.observed_on.to_string());
-            }
+            })
+        };
+
+        let mut chunk_index = 0;
+        while let Some(chunk) = prepared.recv().await {
+            let PreparedChunk {
+                units: chunk_units,
+                rows,
+                spans,
+            } = chunk?;
+            let days: Vec<String> = rows
+                .iter()
+                .map(|(.., o)| o.observed_on.to_string())
+                .collect();
             let mut cells = Vec::with_capacity(rows.len() * 12);
             for ((id, unit_id, indicator_id, o), day) in rows.iter().zip(&days) {
                 let (yes_no, amount, numerator, denominator) = figure_columns(&o.figure);
@@ -158,25 +164,7 @@ impl Store {
             .await?;
             drop(cells);
             figures_done += rows.len() as u64;
-            // Each history in the order figures take effect: by date, then as written.
-            rows.sort_by_key(|(id, unit_id, indicator_id, o)| {
-                (*unit_id, *indicator_id, o.observed_on, *id)
-            });
-            for (id, unit_id, indicator_id, o) in rows {
-                let entry = histories.entry((unit_id, indicator_id)).or_default();
-                entry.0.push(id);
-                entry.1.push(o);
-            }
 
-            let chunk_units: Vec<(i64, tiendo_domain::UnitKind)> =
-                chunk.iter().map(|(_, ids)| *ids).collect();
-            let spans = spans_of(
-                &framework,
-                &indicators,
-                &chunk_units,
-                &histories,
-                &no_exclusions,
-            );
             insert_spans(&mut tx.conn(), framework_id, &spans).await?;
             spans_done += spans.len() as u64;
             let unit_ids: Vec<i64> = chunk_units.iter().map(|(id, _)| *id).collect();
@@ -192,11 +180,16 @@ impl Store {
                 sql!(tx.conn(), execute "ANALYZE status_counts")?;
             }
             progress(DatasetProgress {
-                units_done: (chunk_index * CHUNK_ROWS + chunk.len()),
+                units_done: (chunk_index * CHUNK_ROWS + chunk_units.len()),
                 units_total: units.len(),
                 figures_done,
             });
+            chunk_index += 1;
         }
+        maker
+            .await
+            .map_err(|e| StorageError::Corrupt(format!("the dataset's figures failed: {e}")))?;
+        restore_foreign_keys(&mut tx.conn(), &set_aside).await?;
         audit(
             &mut tx.conn(),
             actor,
@@ -222,15 +215,22 @@ impl Store {
         tx.commit().await?;
         self.analyze().await?;
         if self.backend() == "sqlite" {
-            // The one transaction went through the write-ahead log whole: copy it into the
-            // database and give the disk back, rather than leave a log as large as the data.
             let mut c = self.pool.acquire().await?;
-            sql!(c.conn(), execute "PRAGMA wal_checkpoint(TRUNCATE)")?;
+            let journal = sql!(c.conn(), fetch_one_scalar String, "PRAGMA journal_mode")?;
+            if journal.eq_ignore_ascii_case("wal") {
+                // The one transaction went through the write-ahead log whole: copy it into the
+                // database and give the disk back, rather than leave a log as large as the data.
+                sql!(c.conn(), execute "PRAGMA wal_checkpoint(TRUNCATE)")?;
+            } else {
+                // Loaded through the rollback journal (`Store::open_for_load`): the database
+                // goes back to the log that readers and writers share.
+                sql!(c.conn(), execute "PRAGMA journal_mode = WAL")?;
+            }
         }
         self.frameworks
             .lock()
             .expect("framework cache")
-            .insert(framework_id, Arc::new(framework));
+            .insert(framework_id, framework);
         Ok(DatasetReport {
             framework: row.into_ref()?,
             units: units.len(),
@@ -238,4 +238,125 @@ impl Store {
             spans: spans_done,
         })
     }
+}
+
+/// The tables a dataset fills row by row.
+const LOADED_TABLES: [&str; 3] = ["observations", "indicator_status", "status_counts"];
+
+/// A foreign key taken off a table for the load: its table, name and definition.
+#[derive(sqlx::FromRow)]
+struct ForeignKey {
+    table_name: String,
+    name: String,
+    definition: String,
+}
+
+/// On PostgreSQL, takes the foreign keys off the loaded tables for the rest of the transaction:
+/// each would check every row it gets with a query of its own, which costs more than the row.
+/// [`restore_foreign_keys`] puts them back, checking all the rows at once. SQLite checks a key
+/// with a lookup in the same B-tree pass, as cheap as checking them afterwards.
+async fn set_aside_foreign_keys(conn: &mut crate::conn::Conn<'_>) -> Result<Vec<ForeignKey>> {
+    if !matches!(conn, crate::conn::Conn::Postgres(_)) {
+        return Ok(Vec::new());
+    }
+    let keys = sql!(&mut *conn, fetch_all ForeignKey,
+        "SELECT c.conrelid::regclass::text AS table_name, c.conname::text AS name,
+                pg_get_constraintdef(c.oid) AS definition
+         FROM pg_constraint c
+         WHERE c.contype = 'f' AND c.conrelid = ANY (ARRAY[$1, $2, $3]::regclass[])
+         ORDER BY c.conrelid::regclass::text, c.conname",
+        LOADED_TABLES[0], LOADED_TABLES[1], LOADED_TABLES[2])?;
+    for key in &keys {
+        sql!(
+            &mut *conn,
+            execute
+                & format!(
+                    r#"ALTER TABLE {} DROP CONSTRAINT "{}""#,
+                    key.table_name, key.name
+                )
+        )?;
+    }
+    Ok(keys)
+}
+
+/// Puts back what [`set_aside_foreign_keys`] took off; each key checks the loaded rows in one
+/// query, and the load fails whole if one does not hold.
+async fn restore_foreign_keys(conn: &mut crate::conn::Conn<'_>, keys: &[ForeignKey]) -> Result<()> {
+    for key in keys {
+        sql!(
+            &mut *conn,
+            execute
+                & format!(
+                    r#"ALTER TABLE {} ADD CONSTRAINT "{}" {}"#,
+                    key.table_name, key.name, key.definition
+                )
+        )?;
+    }
+    Ok(())
+}
+
+/// Numbers and checks the figures of one chunk of units, from `next_id` on, and derives their
+/// status spans.
+fn prepare_chunk(
+    framework: &Framework,
+    indicators: &[(&IndicatorIds, &Indicator)],
+    by_code: &HashMap<&str, (&IndicatorIds, &Indicator)>,
+    chunk: &[(Unit, (i64, UnitKind))],
+    figures: &(dyn Fn(&Unit) -> Vec<(String, Observation)> + Send + Sync),
+    next_id: &mut i64,
+) -> Result<PreparedChunk> {
+    let mut rows: Vec<(i64, i64, i64, Observation)> = Vec::new();
+    for (unit, (unit_id, _)) in chunk {
+        for (code, observation) in figures(unit) {
+            let Some(&(ids, indicator)) = by_code.get(code.as_str()) else {
+                return Err(StorageError::invalid(
+                    format!(
+                        "đơn vị {}: khung chỉ tiêu không có chỉ tiêu «{code}»",
+                        unit.code
+                    ),
+                    format!(
+                        "unit {}: the framework has no indicator «{code}»",
+                        unit.code
+                    ),
+                ));
+            };
+            if let Err(e) = observation.figure.check(indicator.measure) {
+                return Err(StorageError::invalid(
+                    format!("đơn vị {}, chỉ tiêu {code}: {}", unit.code, e.message_vi()),
+                    format!("unit {}, indicator {code}: {e}", unit.code),
+                ));
+            }
+            if observation.observed_on < framework.period_start {
+                return Err(StorageError::invalid(
+                    format!(
+                        "đơn vị {}, chỉ tiêu {code}: ngày số liệu {} trước kỳ của khung chỉ tiêu",
+                        unit.code,
+                        observation.observed_on.dmy()
+                    ),
+                    format!(
+                        "unit {}, indicator {code}: the figure's date {} is before the framework period",
+                        unit.code, observation.observed_on
+                    ),
+                ));
+            }
+            rows.push((*next_id, *unit_id, ids.id, observation));
+            *next_id += 1;
+        }
+    }
+    // Each history in the order figures take effect: by date, then as written.
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.sort_by_key(|&i| {
+        let (id, unit_id, indicator_id, o) = &rows[i];
+        (*unit_id, *indicator_id, o.observed_on, *id)
+    });
+    let mut histories: Histories = HashMap::new();
+    for i in order {
+        let (id, unit_id, indicator_id, o) = &rows[i];
+        let entry = histories.entry((*unit_id, *indicator_id)).or_default();
+        entry.0.push(*id);
+        entry.1.push(o.clone());
+    }
+    let units: Vec<(i64, UnitKind)> = chunk.iter().map(|(_, ids)| *ids).collect();
+    let spans = spans_of(framework, indicators, &units, &histories, &HashMap::new());
+    Ok(PreparedChunk { units, rows, spans })
 }

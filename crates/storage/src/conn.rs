@@ -204,6 +204,15 @@ pub(crate) fn placeholders(rows: usize, columns: usize) -> String {
     out
 }
 
+/// `rows` tuples of `columns` bare `?` parameters, bound in order.
+fn anonymous_placeholders(rows: usize, columns: usize) -> String {
+    let tuple = format!("({})", vec!["?"; columns].join(", "));
+    vec![tuple.as_str(); rows].join(", ")
+}
+
+/// Parameters per multi-row `INSERT` of [`bulk_insert`] on SQLite.
+const ROW_PARAMETERS: usize = 2000;
+
 /// Rows per multi-row statement: well inside SQLite's and PostgreSQL's parameter limits.
 pub(crate) const CHUNK_ROWS: usize = 400;
 
@@ -297,13 +306,13 @@ pub(crate) async fn bulk_insert(
         copy.finish().await?;
         return Ok(());
     }
-    // A few hundred parameters a statement: SQLite finds each parameter by a linear search of
-    // the statement's parameters, so binding costs grow with the square of their number.
-    let rows_per_statement = (384 / width).max(1);
+    // Bare `?` parameters: SQLite looks a numbered or named parameter up by a linear search of
+    // the statement's names each time one is bound, which makes binding quadratic in their number.
+    let rows_per_statement = (ROW_PARAMETERS / width).max(1);
     for chunk in cells.chunks(rows_per_statement * width) {
         let q = format!(
             "INSERT INTO {table} ({names}) VALUES {}",
-            placeholders(chunk.len() / width, width)
+            anonymous_placeholders(chunk.len() / width, width)
         );
         sql!(&mut *conn, execute_with q.as_str(), |query| {
             let mut query = query;

@@ -46,7 +46,7 @@ pub use accounts::{Actor, AuditEntry, NewUser, User, grant};
 pub use archive::{
     ARCHIVE_FORMAT, ARCHIVE_VERSION, ArchiveProgress, ArchiveSummary, ArchivedTable,
 };
-pub use bulk::{DatasetProgress, DatasetReport};
+pub use bulk::{DatasetFigures, DatasetProgress, DatasetReport};
 pub use cache::at_one_revision;
 pub use evidence::{Evidence, EvidenceItem};
 pub use exclusions::ExclusionRequest;
@@ -294,18 +294,44 @@ impl fmt::Debug for Store {
 impl Store {
     /// Opens the database (creating an SQLite file if it does not exist) without migrating.
     pub async fn connect(url: &DatabaseUrl) -> Result<Store> {
+        Store::connect_with(url, false).await
+    }
+
+    /// Opens and migrates the database for one [`Store::load_dataset`] and nothing else at the
+    /// same time. On SQLite: one connection with a large page cache, and the rollback journal
+    /// instead of the write-ahead log, so the loaded pages are written once into the database
+    /// rather than into the log and then copied over (the pages of an empty database need no
+    /// journal). The load leaves the database in write-ahead-log mode, as every other use
+    /// expects.
+    pub async fn open_for_load(url: &DatabaseUrl) -> Result<Store> {
+        let store = Store::connect_with(url, true).await?;
+        if let Pool::Sqlite(p, _) = &store.pool {
+            // Refused while another process has the database open; the load then goes
+            // through the log.
+            let _ = sqlx::query("PRAGMA journal_mode = DELETE").execute(p).await;
+        }
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn connect_with(url: &DatabaseUrl, for_load: bool) -> Result<Store> {
         let pool = match url {
             DatabaseUrl::Sqlite(path) => {
                 let options = SqliteConnectOptions::new()
                     .filename(path)
                     .create_if_missing(true)
-                    .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10));
+                let (options, connections) = if for_load {
+                    // 128 MB of pages, in KiB.
+                    (options.pragma("cache_size", "-131072"), 1)
+                } else {
+                    (options.journal_mode(SqliteJournalMode::Wal), 8)
+                };
                 Pool::Sqlite(
                     SqlitePoolOptions::new()
-                        .max_connections(8)
+                        .max_connections(connections)
                         .connect_with(options)
                         .await?,
                     Default::default(),

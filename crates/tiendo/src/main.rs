@@ -748,7 +748,10 @@ cannot create {0}: {e}",
         } => return import(&file, framework.as_deref(), dry_run, &db.url).await,
         Command::BenchData { scale, seed, db } => {
             let scale: tiendo_demo::bench::Scale = scale.parse().map_err(|e: String| anyhow!(e))?;
-            let store = open(&db.url).await?;
+            let url = parse_url(&db.url)?;
+            let store = Store::open_for_load(&url)
+                .await
+                .with_context(|| format!("opening {url:?}"))?;
             let units = tiendo_demo::bench::units(scale);
             let bar = progress_bar(units.len() as u64, "nạp / loading");
             let started = std::time::Instant::now();
@@ -756,7 +759,7 @@ cannot create {0}: {e}",
                 .load_dataset(
                     &units,
                     &tiendo_demo::bench::framework_toml(),
-                    &mut |unit| tiendo_demo::bench::figures(unit, seed),
+                    std::sync::Arc::new(move |unit| tiendo_demo::bench::figures(unit, seed)),
                     &mut |p| {
                         bar.set_position(p.units_done as u64);
                         bar.set_message(format!("{} số liệu / figures", p.figures_done));
