@@ -306,13 +306,20 @@ pub(crate) async fn bulk_insert(
         copy.finish().await?;
         return Ok(());
     }
-    // Bare `?` parameters: SQLite looks a numbered or named parameter up by a linear search of
-    // the statement's names each time one is bound, which makes binding quadratic in their number.
+    // On SQLite bare `?` parameters: SQLite looks a numbered or named parameter up by a linear
+    // search of the statement's names each time one is bound, which makes binding quadratic in
+    // their number. PostgreSQL knows only numbered ones (and gets here with a few rows only).
+    let sqlite = matches!(conn, Conn::Sqlite(_));
     let rows_per_statement = (ROW_PARAMETERS / width).max(1);
     for chunk in cells.chunks(rows_per_statement * width) {
+        let rows = chunk.len() / width;
         let q = format!(
             "INSERT INTO {table} ({names}) VALUES {}",
-            anonymous_placeholders(chunk.len() / width, width)
+            if sqlite {
+                anonymous_placeholders(rows, width)
+            } else {
+                placeholders(rows, width)
+            }
         );
         sql!(&mut *conn, execute_with q.as_str(), |query| {
             let mut query = query;

@@ -492,18 +492,9 @@ pub(crate) async fn read_spans(
     units: &[i64],
     indicators: Option<&[i64]>,
 ) -> Result<Vec<SpanFact>> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        unit_id: i64,
-        indicator_id: i64,
-        group_id: i64,
-        valid_from: String,
-        valid_until: String,
-        status: String,
-    }
     let only = indicators.unwrap_or(&[]);
     let q = format!(
-        "SELECT unit_id, indicator_id, group_id, valid_from, valid_until, status
+        "SELECT {SPAN_FACT_COLUMNS}
          FROM indicator_status WHERE framework_id = $1 AND unit_id IN ({}){}",
         in_list(2, units.len()),
         if indicators.is_some() {
@@ -515,25 +506,42 @@ pub(crate) async fn read_spans(
             String::new()
         }
     );
-    let rows = sql!(&mut *conn, fetch_all_with Row, &q, |q| {
+    let rows = sql!(&mut *conn, fetch_all_with SpanFactRow, &q, |q| {
         let mut q = q.bind(framework_id);
         for id in units.iter().chain(only) {
             q = q.bind(*id);
         }
         q
     })?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(SpanFact {
-                unit_id: r.unit_id,
-                indicator_id: r.indicator_id,
-                group_id: r.group_id,
-                from: parse_span_day(&r.valid_from, "valid_from")?,
-                until: parse_span_day(&r.valid_until, "valid_until")?,
-                status: r.status.parse().map_err(StorageError::Corrupt)?,
-            })
+    rows.into_iter().map(SpanFactRow::into_fact).collect()
+}
+
+/// The columns of `indicator_status` a [`SpanFactRow`] reads.
+pub(crate) const SPAN_FACT_COLUMNS: &str =
+    "unit_id, indicator_id, group_id, valid_from, valid_until, status";
+
+/// A status span as stored, for what the counts need of it.
+#[derive(sqlx::FromRow)]
+pub(crate) struct SpanFactRow {
+    unit_id: i64,
+    indicator_id: i64,
+    group_id: i64,
+    valid_from: String,
+    valid_until: String,
+    status: String,
+}
+
+impl SpanFactRow {
+    pub(crate) fn into_fact(self) -> Result<SpanFact> {
+        Ok(SpanFact {
+            unit_id: self.unit_id,
+            indicator_id: self.indicator_id,
+            group_id: self.group_id,
+            from: parse_span_day(&self.valid_from, "valid_from")?,
+            until: parse_span_day(&self.valid_until, "valid_until")?,
+            status: self.status.parse().map_err(StorageError::Corrupt)?,
         })
-        .collect()
+    }
 }
 
 #[cfg(test)]

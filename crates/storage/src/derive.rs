@@ -8,7 +8,7 @@ use tiendo_domain::{
 };
 
 use crate::conn::{CHUNK_ROWS, Cell, Conn, bulk_insert};
-use crate::counts::{self, CountSteps, Lineages, SpanFact};
+use crate::counts::{self, CountSteps, Lineages, SPAN_FACT_COLUMNS, SpanFact, SpanFactRow};
 use crate::units::parse_date;
 use crate::{Result, StorageError};
 
@@ -131,30 +131,35 @@ async fn refresh_with(
         let scope_ids: Vec<i64> = unit_ids.iter().chain(&indicator_filter).copied().collect();
 
         let mut steps = CountSteps::default();
-        let lineages = if keep_counts && !indicator_filter.is_empty() {
-            let lineages = Lineages::read(&mut *conn, &unit_ids).await?;
-            for old in
-                counts::read_spans(&mut *conn, framework_id, &unit_ids, Some(&indicator_filter))
-                    .await?
-            {
-                steps.add(&lineages, &old, -1)?;
-            }
-            Some(lineages)
-        } else {
-            None
-        };
-
         let delete = format!(
             "DELETE FROM indicator_status WHERE {scope} AND framework_id = ${}",
             scope_ids.len() + 1
         );
-        sql!(&mut *conn, execute_with delete.as_str(), |q| {
-            let mut q = q;
-            for id in &scope_ids {
-                q = q.bind(*id);
+        let lineages = if keep_counts && !indicator_filter.is_empty() {
+            let lineages = Lineages::read(&mut *conn, &unit_ids).await?;
+            // The spans the counts lose are the ones deleted: one statement for both.
+            let delete = format!("{delete} RETURNING {SPAN_FACT_COLUMNS}");
+            let removed = sql!(&mut *conn, fetch_all_with SpanFactRow, &delete, |q| {
+                let mut q = q;
+                for id in &scope_ids {
+                    q = q.bind(*id);
+                }
+                q.bind(framework_id)
+            })?;
+            for old in removed {
+                steps.add(&lineages, &old.into_fact()?, -1)?;
             }
-            q.bind(framework_id)
-        })?;
+            Some(lineages)
+        } else {
+            sql!(&mut *conn, execute_with delete.as_str(), |q| {
+                let mut q = q;
+                for id in &scope_ids {
+                    q = q.bind(*id);
+                }
+                q.bind(framework_id)
+            })?;
+            None
+        };
         if indicator_filter.is_empty() {
             continue;
         }

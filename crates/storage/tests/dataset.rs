@@ -15,8 +15,7 @@ fn with_one_bad_figure() -> DatasetFigures {
     let all = units(Scale::Province);
     let last = all.last().expect("units").code.clone();
     Arc::new(move |unit| {
-        let mut given: Vec<(String, Observation)> =
-            figures(unit, 3).into_iter().take(2).collect();
+        let mut given: Vec<(String, Observation)> = figures(unit, 3).into_iter().take(2).collect();
         if unit.code == last {
             given.push((
                 "X-99".into(),
@@ -56,8 +55,14 @@ async fn loads_whole_or_not_at_all(store: &Store) {
     let StorageError::Invalid { vi, en } = err else {
         panic!("{err:?}");
     };
-    assert!(vi.contains("X-99") && vi.contains("không có chỉ tiêu"), "{vi}");
-    assert!(en.contains("X-99") && en.contains("has no indicator"), "{en}");
+    assert!(
+        vi.contains("X-99") && vi.contains("không có chỉ tiêu"),
+        "{vi}"
+    );
+    assert!(
+        en.contains("X-99") && en.contains("has no indicator"),
+        "{en}"
+    );
     assert!(
         store.unit("VN").await.is_err(),
         "no unit of the refused load remains"
