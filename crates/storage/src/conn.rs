@@ -87,7 +87,15 @@ impl Pool {
             // instead of one failing when it upgrades from a read.
             Pool::Sqlite(p, gate) => {
                 let turn = gate.clone().lock_owned().await;
-                Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, Some(turn))
+                // sqlx checks a custom BEGIN with one more await after running it; a request
+                // dropped there (its client gone) would leave the connection in a transaction
+                // that holds the write lock forever. In a task of its own the begin always
+                // finishes, and a transaction nobody waits for any more is rolled back.
+                let pool = p.clone();
+                let tx = tokio::spawn(async move { pool.begin_with("BEGIN IMMEDIATE").await })
+                    .await
+                    .map_err(|e| sqlx::Error::Protocol(format!("beginning a write: {e}")))??;
+                Tx::Sqlite(tx, Some(turn))
             }
             Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
@@ -98,8 +106,9 @@ impl Pool {
     /// the snapshot (WAL mode) without holding the write lock.
     pub(crate) async fn begin_snapshot(&self) -> sqlx::Result<Tx> {
         Ok(match self {
-            // A reader: it needs no turn at the gate.
-            Pool::Sqlite(p, _) => Tx::Sqlite(p.begin_with("BEGIN DEFERRED").await?, None),
+            // A reader: it needs no turn at the gate. SQLite's plain BEGIN is deferred, and
+            // sqlx's own begin is safe to drop half-way, unlike a custom one (see `begin`).
+            Pool::Sqlite(p, _) => Tx::Sqlite(p.begin().await?, None),
             Pool::Postgres(p) => Tx::Postgres(
                 p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                     .await?,

@@ -996,6 +996,7 @@ mod review {
         submissions_are_reviewed_and_accepted_figures_locked,
         concurrent_writers_of_one_unit_queue,
         concurrent_good_and_refused_writes_each_get_their_own_answer,
+        abandoned_writes_leave_the_store_usable,
     );
 
     fn officer() -> Actor {
@@ -1333,6 +1334,62 @@ async fn concurrent_writers_of_one_unit_queue(store: &Store) {
 
 /// Writers of many wards at once, good and refused mixed: each gets its own answer, a refused
 /// one writes nothing and leaves the others, and the counts still agree with the spans.
+/// Writes abandoned at every point of their way (as when a phone loses its connection mid-request)
+/// leave nothing half-written and the store open to the next writer: none keeps a transaction,
+/// or the write lock, behind it.
+async fn abandoned_writes_leave_the_store_usable(store: &Store) {
+    load_demo(store).await;
+    let fw = store.framework_ref(None, None).await.unwrap();
+    let rules = store.framework(&fw).await.unwrap();
+    let indicator = &rules
+        .indicators
+        .iter()
+        .find(|i| i.measure == tiendo_domain::Measure::YesNo)
+        .expect("the demo has a yes/no indicator")
+        .code;
+    let city = store.summary("382", &fw, day("2022-12-31")).await.unwrap();
+    let ward = &city.children[0].unit.code;
+    let history = store.history(&fw, ward, indicator).await.unwrap().len();
+    let item = |n: u32| NewObservation {
+        unit_code: ward.clone(),
+        indicator_code: indicator.clone(),
+        observation: Observation {
+            observed_on: day("2022-11-20"),
+            figure: Figure::YesNo(n % 2 == 0),
+            planned_by: None,
+            note: format!("abandoned {n}"),
+        },
+    };
+    let mut finished = 0;
+    for n in 0..200u32 {
+        // Given up after 0 to about 2 ms: before the turn, in the begin, between statements, in
+        // the commit.
+        let patience = std::time::Duration::from_micros(u64::from(n % 40) * 50);
+        let (items, actor) = ([item(n)], Actor::system("test"));
+        let write = store.record_observations(&fw, &items, &actor);
+        if let Ok(answer) = tokio::time::timeout(patience, write).await {
+            answer.expect("a write that finished succeeded");
+            finished += 1;
+        }
+    }
+    let (items, actor) = ([item(1000)], Actor::system("test"));
+    let ids = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        store.record_observations(&fw, &items, &actor),
+    )
+    .await
+    .expect("the next write is not kept waiting by an abandoned one")
+    .expect("the next write succeeds");
+    assert_eq!(ids.len(), 1);
+    let after = store.history(&fw, ward, indicator).await.unwrap();
+    let abandoned = after.len() - history - 1;
+    assert!(
+        abandoned >= finished && abandoned <= 200,
+        "{abandoned} written, {finished} finished"
+    );
+    assert_counts_match_spans(store, "after abandoned writes").await;
+}
+
 async fn concurrent_good_and_refused_writes_each_get_their_own_answer(store: &Store) {
     use std::sync::Arc;
     load_demo(store).await;
