@@ -1355,7 +1355,7 @@ async fn abandoned_writes_leave_the_store_usable(store: &Store) {
         indicator_code: indicator.clone(),
         observation: Observation {
             observed_on: day("2022-11-20"),
-            figure: Figure::YesNo(n % 2 == 0),
+            figure: Figure::YesNo(n.is_multiple_of(2)),
             planned_by: None,
             note: format!("abandoned {n}"),
         },
