@@ -38,7 +38,9 @@ pub use framework::{
 pub use i18n::{Bilingual, Lang};
 pub use number::{Decimal, DecimalError, Ratio, parse_whole_number, percent_text};
 pub use observation::{Figure, FigureError, Observation, parse_yes_no};
-pub use recognition::{Readiness, RecognitionRule, Standing, readiness, unit_readiness};
+pub use recognition::{
+    Readiness, RecognitionRule, Standing, figures_for_readiness, readiness, unit_readiness,
+};
 pub use status::{Assessment, Reason, Rules, Span, Status};
 pub use summary::{Counts, completion_ranks};
 pub use unit::{Tier, Unit, UnitKind, UnknownUnitKind};

@@ -320,6 +320,15 @@ pub fn unit_readiness(
     readiness(&framework.recognition, &list, score)
 }
 
+/// The indicators whose figures [`unit_readiness`] reads: those a score rule scores on their
+/// figure; none under any other rule, which reads statuses only.
+pub fn figures_for_readiness(framework: &Framework) -> Vec<&str> {
+    match framework.recognition {
+        RecognitionRule::ScoreAtLeast { .. } => scoring::indicators_scored_on_figures(framework),
+        _ => Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -82,6 +82,17 @@ fn clamp01(r: Ratio) -> Ratio {
     r.max(zero()).min(one())
 }
 
+/// The indicators whose points depend on their figure, not only on their status: the only ones
+/// a score needs the figures of.
+pub fn indicators_scored_on_figures(framework: &Framework) -> Vec<&str> {
+    framework
+        .indicators
+        .iter()
+        .filter(|i| !matches!(i.scoring, Scoring::Achieved))
+        .map(|i| i.code.as_str())
+        .collect()
+}
+
 /// The points an indicator worth `points` earns under its rule, given the unit's status and
 /// figure. The caller leaves out indicators that do not apply.
 pub fn indicator_points(indicator: &Indicator, points: Decimal, input: IndicatorInput) -> Ratio {

@@ -90,9 +90,15 @@ fn status_of(text: &str) -> Result<Status> {
     text.parse().map_err(StorageError::Corrupt)
 }
 
-/// Spans in force on `$2` for framework `$1`.
+/// Spans in force on `$2` for framework `$1`: for many indicators of a unit, read from the
+/// index by framework, unit and end day alone.
 pub(crate) const IN_FORCE: &str =
     "s.framework_id = $1 AND s.valid_from <= $2 AND s.valid_until > $2";
+/// The span in force on `$2` of one indicator `i` of framework `$1`, found through the key
+/// (unit, indicator, first day): the framework is asked of the indicator, not of the span, so
+/// the planner seeks each unit's few spans of the one indicator instead of all of its spans.
+const ONE_INDICATOR_IN_FORCE: &str =
+    "i.framework_id = $1 AND s.valid_from <= $2 AND s.valid_until > $2";
 /// Units that exist on `$2`.
 pub(crate) const UNIT_EXISTS: &str = "(d.valid_from IS NULL OR d.valid_from <= $2) AND (d.valid_until IS NULL OR d.valid_until > $2)";
 
@@ -410,7 +416,7 @@ impl Store {
                  JOIN indicator_status s ON s.unit_id = a.unit_id
                  JOIN indicators i ON i.id = s.indicator_id
                  {joins}
-                 WHERE a.ancestor_id = $3 AND {IN_FORCE} AND {UNIT_EXISTS} AND i.code = $4"
+                 WHERE a.ancestor_id = $3 AND {ONE_INDICATOR_IN_FORCE} AND {UNIT_EXISTS} AND i.code = $4"
             )
         };
         let day = as_of.to_string();
@@ -470,6 +476,21 @@ impl Store {
             .collect()
     }
 
+    /// The assessed units under `unit_code` that exist on `as_of` (the unit itself when it is
+    /// assessed), by parent then code, each with its parent's name: the rows of a matrix or a
+    /// league table. One query.
+    pub async fn assessed_units(
+        &self,
+        unit_code: &str,
+        framework: &FrameworkRef,
+        as_of: Date,
+    ) -> Result<Vec<(Unit, Option<String>)>> {
+        let mut c = self.pool.acquire().await?;
+        let (unit_id, _) = self.read_unit(&mut c.conn(), unit_code).await?;
+        let units = assessed_page(&mut c.conn(), unit_id, framework, as_of, 0, usize::MAX).await?;
+        Ok(units.into_iter().map(|(_, unit)| unit).collect())
+    }
+
     /// The status of every indicator for the assessed units under `unit_code` on `as_of`,
     /// `limit` units from `offset` (by parent, then code). Three queries per page.
     pub async fn status_matrix(
@@ -486,23 +507,8 @@ impl Store {
         let total_units = sql!(c.conn(), fetch_one_scalar i64,
             &format!("SELECT COUNT(*) {ASSESSED_UNDER}"),
             unit_id, framework.id, day.as_str())? as usize;
-        #[derive(sqlx::FromRow)]
-        struct Row {
-            #[sqlx(flatten)]
-            unit: UnitRow,
-            parent_name: Option<String>,
-        }
-        let rows = sql!(c.conn(), fetch_all Row,
-            &format!("SELECT {UNIT_COLUMNS}, p.name AS parent_name {ASSESSED_UNDER}
-                      ORDER BY COALESCE(p.code, ''), u.code LIMIT $4 OFFSET $5"),
-            unit_id, framework.id, day.as_str(), limit as i64, offset as i64)?;
-        let mut ids = Vec::with_capacity(rows.len());
-        let mut units = Vec::with_capacity(rows.len());
-        for r in rows {
-            let (id, unit) = r.unit.into_unit()?;
-            ids.push(id);
-            units.push((unit, r.parent_name));
-        }
+        let page = assessed_page(&mut c.conn(), unit_id, framework, as_of, offset, limit).await?;
+        let (ids, units): (Vec<i64>, Vec<_>) = page.into_iter().unzip();
         let mut cells: HashMap<String, HashMap<String, Status>> = HashMap::new();
         if !ids.is_empty() {
             #[derive(sqlx::FromRow)]
@@ -762,14 +768,17 @@ impl Store {
 
     /// What every assessed unit under `unit_code` (itself included when assessed; only down to
     /// `max_depth` levels below it, when given) stands at on `as_of`: its kind, and per
-    /// indicator code the status and the figure that status rests on. One query over the
-    /// derived status spans, whatever the tree; it never reads history.
+    /// indicator code the status and, for the indicators in `figures_of`, the figure that
+    /// status rests on (the others' figure is left out: reading 22,000 figures for a province
+    /// costs more than its spans). One query over the derived status spans, whatever the tree;
+    /// it never reads history.
     pub async fn indicator_inputs_under(
         &self,
         unit_code: &str,
         framework: &FrameworkRef,
         as_of: Date,
         max_depth: Option<u32>,
+        figures_of: &[&str],
     ) -> Result<HashMap<String, UnitInputs>> {
         #[derive(sqlx::FromRow)]
         struct Row {
@@ -785,15 +794,43 @@ impl Store {
         }
         let mut c = self.pool.acquire().await?;
         let (unit_id, _) = self.read_unit(&mut c.conn(), unit_code).await?;
-        let rows = sql!(c.conn(), fetch_all Row,
-            "SELECT u.code AS unit_code, u.kind, i.code, s.status, o.id AS observation_id,
-                    o.yes_no, o.amount_thousandths, o.numerator, o.denominator
+        // Without figures the observations are not joined at all: SQLite seeks the joined row
+        // even when the join's condition is false.
+        let (figure_columns, figure_join) = if figures_of.is_empty() {
+            (
+                "CAST(NULL AS BIGINT) AS observation_id, CAST(NULL AS BOOLEAN) AS yes_no,
+                 CAST(NULL AS BIGINT) AS amount_thousandths, CAST(NULL AS BIGINT) AS numerator,
+                 CAST(NULL AS BIGINT) AS denominator",
+                String::new(),
+            )
+        } else {
+            (
+                "o.id AS observation_id, o.yes_no, o.amount_thousandths, o.numerator, o.denominator",
+                format!(
+                    "LEFT JOIN observations o ON o.id = s.observation_id AND i.code IN ({})",
+                    crate::derive::in_list(5, figures_of.len())
+                ),
+            )
+        };
+        let select = format!(
+            "SELECT u.code AS unit_code, u.kind, i.code, s.status, {figure_columns}
              FROM unit_ancestors a JOIN units u ON u.id = a.unit_id
              JOIN indicator_status s ON s.unit_id = a.unit_id JOIN indicators i ON i.id = s.indicator_id
-             LEFT JOIN observations o ON o.id = s.observation_id
-             WHERE a.ancestor_id = $3 AND ($4 IS NULL OR a.depth <= $4)
-               AND s.framework_id = $1 AND s.valid_from <= $2 AND s.valid_until > $2",
-            framework.id, as_of.to_string(), unit_id, max_depth.map(i64::from))?;
+             {figure_join}
+             WHERE a.ancestor_id = $3 AND ($4 IS NULL OR a.depth <= $4) AND {IN_FORCE}"
+        );
+        let day = as_of.to_string();
+        let rows = sql!(c.conn(), fetch_all_with Row, &select, |q| {
+            let mut q = q
+                .bind(framework.id)
+                .bind(day.as_str())
+                .bind(unit_id)
+                .bind(max_depth.map(i64::from));
+            for code in figures_of {
+                q = q.bind(*code);
+            }
+            q
+        })?;
         let mut out: HashMap<String, UnitInputs> = HashMap::new();
         for r in rows {
             let figure = r
@@ -824,6 +861,35 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// `limit` assessed units under `unit_id` from `offset` (see [`Store::assessed_units`]), each
+/// with its row id.
+async fn assessed_page(
+    conn: &mut crate::conn::Conn<'_>,
+    unit_id: i64,
+    framework: &FrameworkRef,
+    as_of: Date,
+    offset: usize,
+    limit: usize,
+) -> Result<Vec<(i64, (Unit, Option<String>))>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        unit: UnitRow,
+        parent_name: Option<String>,
+    }
+    let rows = sql!(&mut *conn, fetch_all Row,
+        &format!("SELECT {UNIT_COLUMNS}, p.name AS parent_name {ASSESSED_UNDER}
+                  ORDER BY COALESCE(p.code, ''), u.code LIMIT $4 OFFSET $5"),
+        unit_id, framework.id, as_of.to_string(), i64::try_from(limit).unwrap_or(i64::MAX),
+        offset as i64)?;
+    rows.into_iter()
+        .map(|r| {
+            let (id, unit) = r.unit.into_unit()?;
+            Ok((id, (unit, r.parent_name)))
+        })
+        .collect()
 }
 
 /// A unit's kind and what it stands at on each assessed indicator (see

@@ -319,8 +319,9 @@ impl Store {
         max_depth: Option<u32>,
     ) -> Result<HashMap<String, Readiness>> {
         let rules = self.framework(framework).await?;
+        let figures_of = tiendo_domain::figures_for_readiness(&rules);
         let inputs = self
-            .indicator_inputs_under(unit_code, framework, as_of, max_depth)
+            .indicator_inputs_under(unit_code, framework, as_of, max_depth, &figures_of)
             .await?;
         Ok(inputs
             .into_iter()

@@ -1496,6 +1496,7 @@ mod views {
         a_group_summary_counts_that_group_only,
         unit_figures_are_the_histories_up_to_the_date,
         status_history_is_the_spans_up_to_the_date,
+        indicator_inputs_hold_the_figures_asked_for_only,
     );
 
     async fn search_ignores_diacritics_and_case(store: &Store) {
@@ -1660,6 +1661,49 @@ mod views {
         // The province holds the same units, one level further down.
         let province = store.status_matrix("38", &fw, on, 0, 100).await.unwrap();
         assert_eq!(province.units, whole.units);
+        // The rows alone, as a league table reads them.
+        assert_eq!(
+            store.assessed_units("38", &fw, on).await.unwrap(),
+            whole.units
+        );
+    }
+
+    async fn indicator_inputs_hold_the_figures_asked_for_only(store: &Store) {
+        load_demo(store).await;
+        let on = day("2022-10-31");
+        let fw = store.framework_ref(None, Some(on)).await.unwrap();
+        let asked = ["HT-03", "KT-02"];
+        let inputs = store
+            .indicator_inputs_under("382", &fw, on, None, &asked)
+            .await
+            .unwrap();
+        assert_eq!(inputs.len(), 11);
+        let mut figures = 0;
+        for (code, unit) in &inputs {
+            let own = store.unit_indicators(code, &fw, on).await.unwrap();
+            assert_eq!(unit.indicators.len(), own.len(), "{code}");
+            for row in own {
+                let input = unit.indicators[&row.indicator.code];
+                assert_eq!(input.status, row.status, "{code} {}", row.indicator.code);
+                let expected = if asked.contains(&row.indicator.code.as_str()) {
+                    row.latest.map(|o| o.figure)
+                } else {
+                    None
+                };
+                figures += usize::from(expected.is_some());
+                assert_eq!(input.figure, expected, "{code} {}", row.indicator.code);
+            }
+        }
+        assert!(figures > 0, "some asked-for figures were read");
+        let none = store
+            .indicator_inputs_under("382", &fw, on, Some(1), &[])
+            .await
+            .unwrap();
+        assert_eq!(none.len(), 11);
+        assert!(
+            none.values()
+                .all(|u| u.indicators.values().all(|i| i.figure.is_none()))
+        );
     }
 
     async fn count_series_equal_the_summaries_of_each_day(store: &Store) {

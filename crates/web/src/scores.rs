@@ -71,8 +71,9 @@ async fn scores_page(
     render(StatusCode::OK, &page, lang, FRESH)
 }
 
-/// Every assessed unit under `code` (at most [`MAX_UNITS`]), each with its parent's name and
-/// its score, in ranked order with the place ties share; two reads of derived data.
+/// The assessed units under `code`, each with its parent's name and its score, in ranked order
+/// with the place ties share: every unit is ranked, the first [`MAX_UNITS`] are kept. Two reads
+/// of derived data.
 async fn ranking(
     state: &AppState,
     code: &str,
@@ -81,15 +82,18 @@ async fn ranking(
     as_of: Date,
 ) -> Result<Vec<(Option<u32>, (Unit, Option<String>, UnitScore))>, AppError> {
     let store = &state.store;
-    let matrix = store
-        .status_matrix(code, framework, as_of, 0, MAX_UNITS)
-        .await?;
+    let units = store.assessed_units(code, framework, as_of).await?;
     let inputs = store
-        .indicator_inputs_under(code, framework, as_of, None)
+        .indicator_inputs_under(
+            code,
+            framework,
+            as_of,
+            None,
+            &scoring::indicators_scored_on_figures(rules),
+        )
         .await?;
     let none = HashMap::new();
-    let scored: Vec<_> = matrix
-        .units
+    let scored: Vec<_> = units
         .into_iter()
         .map(|(unit, parent)| {
             let given = inputs.get(&unit.code).map_or(&none, |i| &i.indicators);
@@ -97,11 +101,10 @@ async fn ranking(
             (unit, parent, score)
         })
         .collect();
-    Ok(scoring::rank_by_score(
-        scored,
-        |(_, _, s)| s.value,
-        |(u, _, _)| u.name.as_str(),
-    ))
+    let mut ranked =
+        scoring::rank_by_score(scored, |(_, _, s)| s.value, |(u, _, _)| u.name.as_str());
+    ranked.truncate(MAX_UNITS);
+    Ok(ranked)
 }
 
 async fn build(
