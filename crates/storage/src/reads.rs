@@ -800,7 +800,8 @@ impl Store {
             numerator: Option<i64>,
             denominator: Option<i64>,
         }
-        let mut c = self.pool.acquire().await?;
+        // One snapshot, so that each figure is the one its status rests on.
+        let mut c = self.pool.begin_snapshot().await?;
         let (unit_id, _) = self.read_unit(&mut c.conn(), unit_code).await?;
         let codes: HashMap<i64, String> = crate::derive::indicator_ids(&mut c.conn(), framework.id)
             .await?
@@ -847,6 +848,7 @@ impl Store {
             out.insert(row.unit_code, UnitInputs { kind, indicators });
         }
         if figures_of.is_empty() {
+            c.commit().await?;
             return Ok(out);
         }
         let select = format!(
@@ -884,6 +886,7 @@ impl Store {
                 input.figure = Some(figure);
             }
         }
+        c.commit().await?;
         Ok(out)
     }
 }
