@@ -813,16 +813,20 @@ impl Store {
             crate::conn::Pool::Postgres(_) => "string_agg",
             crate::conn::Pool::Sqlite(..) => "group_concat",
         };
-        let under = "FROM unit_ancestors a JOIN units u ON u.id = a.unit_id
-             JOIN indicator_status s ON s.unit_id = a.unit_id";
+        // The spans in force of every unit asked for, with whatever a query joins to them.
+        let spans = |joins: &str| {
+            format!(
+                "FROM unit_ancestors a JOIN units u ON u.id = a.unit_id
+                 JOIN indicator_status s ON s.unit_id = a.unit_id {joins}
+                 WHERE a.ancestor_id = $3 AND ($4 IS NULL OR a.depth <= $4) AND {IN_FORCE}"
+            )
+        };
         let day = as_of.to_string();
         let depth = max_depth.map(i64::from);
         let packed = sql!(c.conn(), fetch_all Packed,
             &format!("SELECT u.code AS unit_code, u.kind,
                              {packed_of}(CAST(s.indicator_id AS TEXT) || ' ' || s.status, ',') AS statuses
-                      {under}
-                      WHERE a.ancestor_id = $3 AND ($4 IS NULL OR a.depth <= $4) AND {IN_FORCE}
-                      GROUP BY u.id, u.code, u.kind"),
+                      {} GROUP BY u.id, u.code, u.kind", spans("")),
             framework.id, day.as_str(), unit_id, depth)?;
         let mut out: HashMap<String, UnitInputs> = HashMap::with_capacity(packed.len());
         for row in packed {
@@ -854,10 +858,11 @@ impl Store {
         let select = format!(
             "SELECT u.code AS unit_code, i.code, o.id AS observation_id, o.yes_no,
                     o.amount_thousandths, o.numerator, o.denominator
-             {under} JOIN indicators i ON i.id = s.indicator_id
-             JOIN observations o ON o.id = s.observation_id
-             WHERE a.ancestor_id = $3 AND ($4 IS NULL OR a.depth <= $4) AND {IN_FORCE}
-               AND i.code IN ({})",
+             {} AND i.code IN ({})",
+            spans(
+                "JOIN indicators i ON i.id = s.indicator_id
+                 JOIN observations o ON o.id = s.observation_id"
+            ),
             crate::derive::in_list(5, figures_of.len())
         );
         let figures = sql!(c.conn(), fetch_all_with FigureRow, &select, |q| {
