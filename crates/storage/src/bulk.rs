@@ -74,6 +74,7 @@ impl Store {
         }
         let ids = put_units_in(&mut tx.conn(), units).await?;
         let set_aside = set_aside_foreign_keys(&mut tx.conn()).await?;
+        let indexes = set_aside_indexes(&mut tx.conn()).await?;
         let framework_id = insert_framework(&mut tx.conn(), &framework, framework_source).await?;
         let indicator_rows = indicator_ids(&mut tx.conn(), framework_id).await?;
         with_rules(&framework, &indicator_rows)?;
@@ -189,6 +190,7 @@ impl Store {
         maker
             .await
             .map_err(|e| StorageError::Corrupt(format!("the dataset's figures failed: {e}")))?;
+        restore_indexes(&mut tx.conn(), &indexes).await?;
         restore_foreign_keys(&mut tx.conn(), &set_aside).await?;
         audit(
             &mut tx.conn(),
@@ -291,6 +293,57 @@ async fn restore_foreign_keys(conn: &mut crate::conn::Conn<'_>, keys: &[ForeignK
                     key.table_name, key.name, key.definition
                 )
         )?;
+    }
+    Ok(())
+}
+
+/// A secondary index taken off a loaded table for the load: its name and definition.
+#[derive(sqlx::FromRow)]
+struct SecondaryIndex {
+    name: String,
+    definition: String,
+}
+
+/// Takes the secondary indexes (neither primary keys nor unique) off the loaded tables for the
+/// rest of the transaction. Kept up row by row they cost each row a B-tree descent and, on
+/// PostgreSQL, a log record per index; built once at the end they are one sort each. The load
+/// itself reads none of them: it looks up only primary keys and the counts' key.
+async fn set_aside_indexes(conn: &mut crate::conn::Conn<'_>) -> Result<Vec<SecondaryIndex>> {
+    let indexes = match conn {
+        crate::conn::Conn::Postgres(_) => sql!(&mut *conn, fetch_all SecondaryIndex,
+            "SELECT c.relname::text AS name, pg_get_indexdef(i.indexrelid) AS definition
+             FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+             WHERE NOT i.indisunique AND i.indrelid = ANY (ARRAY[$1, $2, $3]::regclass[])
+             ORDER BY c.relname",
+            LOADED_TABLES[0], LOADED_TABLES[1], LOADED_TABLES[2])?,
+        crate::conn::Conn::Sqlite(_) => sql!(&mut *conn, fetch_all SecondaryIndex,
+            "SELECT m.name AS name, m.sql AS definition FROM sqlite_master m
+             WHERE m.type = 'index' AND m.sql IS NOT NULL AND m.tbl_name IN ($1, $2, $3)
+               AND NOT EXISTS (SELECT 1 FROM pragma_index_list(m.tbl_name) l
+                               WHERE l.name = m.name AND l.\"unique\")
+             ORDER BY m.name",
+            LOADED_TABLES[0], LOADED_TABLES[1], LOADED_TABLES[2])?,
+    };
+    for index in &indexes {
+        sql!(
+            &mut *conn,
+            execute & format!(r#"DROP INDEX "{}""#, index.name)
+        )?;
+    }
+    Ok(indexes)
+}
+
+/// Builds again what [`set_aside_indexes`] took off, from the loaded rows.
+async fn restore_indexes(
+    conn: &mut crate::conn::Conn<'_>,
+    indexes: &[SecondaryIndex],
+) -> Result<()> {
+    if !indexes.is_empty() && matches!(conn, crate::conn::Conn::Postgres(_)) {
+        // PostgreSQL's default of 64 MB would sort each index in many runs on disk.
+        sql!(&mut *conn, execute "SET LOCAL maintenance_work_mem = '256MB'")?;
+    }
+    for index in indexes {
+        sql!(&mut *conn, execute & index.definition)?;
     }
     Ok(())
 }

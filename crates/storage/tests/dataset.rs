@@ -46,9 +46,51 @@ async fn load(store: &Store, scale: Scale, given: DatasetFigures) -> tiendo_stor
     Ok(report.figures)
 }
 
+/// The indexes of the tables a load fills, by name, with what each is on.
+async fn indexes_of_loaded_tables(url: &DatabaseUrl) -> Vec<(String, String)> {
+    let listed = match url {
+        DatabaseUrl::Postgres(url) => {
+            let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+            sqlx::query_as(
+                "SELECT c.relname::text, pg_get_indexdef(i.indexrelid) FROM pg_index i
+                 JOIN pg_class c ON c.oid = i.indexrelid
+                 WHERE i.indrelid IN ('observations'::regclass, 'indicator_status'::regclass,
+                                      'status_counts'::regclass)
+                 ORDER BY 1",
+            )
+            .fetch_all(&mut c)
+            .await
+        }
+        DatabaseUrl::Sqlite(path) => {
+            let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{path}"))
+                .await
+                .unwrap();
+            sqlx::query_as(
+                "SELECT name, COALESCE(sql, '') FROM sqlite_master WHERE type = 'index'
+                 AND tbl_name IN ('observations', 'indicator_status', 'status_counts')
+                 ORDER BY 1",
+            )
+            .fetch_all(&mut c)
+            .await
+        }
+    };
+    listed.unwrap()
+}
+
 /// The load refuses the bad figure, says where it is in both languages and leaves the database
-/// empty; a good load then goes in whole and sums up to the nation.
-async fn loads_whole_or_not_at_all(store: &Store) {
+/// empty; a good load then goes in whole and sums up to the nation. Either way the indexes the
+/// load set aside are back as they were.
+async fn loads_whole_or_not_at_all(store: &Store, url: &DatabaseUrl) {
+    let indexes = indexes_of_loaded_tables(url).await;
+    assert!(
+        indexes
+            .iter()
+            .any(|(name, _)| name == "indicator_status_in_force")
+            && indexes
+                .iter()
+                .any(|(name, _)| name == "observations_history"),
+        "{indexes:?}"
+    );
     let err = load(store, Scale::Province, with_one_bad_figure())
         .await
         .expect_err("the unknown indicator is refused");
@@ -67,6 +109,11 @@ async fn loads_whole_or_not_at_all(store: &Store) {
         store.unit("VN").await.is_err(),
         "no unit of the refused load remains"
     );
+    assert_eq!(
+        indexes_of_loaded_tables(url).await,
+        indexes,
+        "a refused load leaves the indexes as they were"
+    );
 
     let loaded = load(store, Scale::City, Arc::new(|u| figures(u, 7)))
         .await
@@ -81,12 +128,17 @@ async fn loads_whole_or_not_at_all(store: &Store) {
         nation.counts.applicable + nation.counts.not_applicable,
         11 * 40
     );
+    assert_eq!(
+        indexes_of_loaded_tables(url).await,
+        indexes,
+        "the indexes set aside for the load are built again"
+    );
 }
 
 #[tokio::test]
 async fn sqlite_loads_whole_or_not_at_all() {
     let db = TestDb::sqlite().await;
-    loads_whole_or_not_at_all(&db.store).await;
+    loads_whole_or_not_at_all(&db.store, &db.url).await;
     db.finish().await;
 }
 
@@ -110,7 +162,7 @@ async fn postgres_loads_whole_or_not_at_all_and_keeps_its_foreign_keys() {
     };
     let before = foreign_keys().await;
     assert!(before >= 10, "{before}");
-    loads_whole_or_not_at_all(&db.store).await;
+    loads_whole_or_not_at_all(&db.store, &db.url).await;
     assert_eq!(
         foreign_keys().await,
         before,
