@@ -312,8 +312,9 @@ pub(crate) async fn apply(conn: &mut Conn<'_>, framework_id: i64, steps: CountSt
             }
         }
         let n = chunk.len() + indicators.len();
-        // The same rows for the read and the delete: the units and indicators of the chunk,
-        // from the spans ending on the first day the steps reach to those starting on the last.
+        // The rows the steps reach, read as they are deleted (one statement for both): the units
+        // and indicators of the chunk, from the spans ending on the first day the steps reach to
+        // those starting on the last.
         let scope = format!(
             "framework_id = ${} AND unit_id IN ({}) AND indicator_id IN ({})
              AND valid_until >= ${} AND valid_from <= ${}",
@@ -337,12 +338,12 @@ pub(crate) async fn apply(conn: &mut Conn<'_>, framework_id: i64, steps: CountSt
             no_data: i64,
             not_applicable: i64,
         }
-        let select = format!(
-            "SELECT unit_id, indicator_id, group_id, valid_from, valid_until, achieved,
-                    in_progress, not_achieved, no_data, not_applicable
-             FROM status_counts WHERE {scope}"
+        let delete = format!(
+            "DELETE FROM status_counts WHERE {scope}
+             RETURNING unit_id, indicator_id, group_id, valid_from, valid_until, achieved,
+                       in_progress, not_achieved, no_data, not_applicable"
         );
-        let rows = sql!(&mut *conn, fetch_all_with Row, &select, |q| {
+        let rows = sql!(&mut *conn, fetch_all_with Row, &delete, |q| {
             let mut q = q;
             for id in chunk.iter().chain(&indicators) {
                 q = q.bind(*id);
@@ -369,16 +370,6 @@ pub(crate) async fn apply(conn: &mut Conn<'_>, framework_id: i64, steps: CountSt
                     ],
                 });
         }
-        let delete = format!("DELETE FROM status_counts WHERE {scope}");
-        sql!(&mut *conn, execute_with delete.as_str(), |q| {
-            let mut q = q;
-            for id in chunk.iter().chain(&indicators) {
-                q = q.bind(*id);
-            }
-            q.bind(framework_id)
-                .bind(lo_text.as_str())
-                .bind(hi_text.as_str())
-        })?;
 
         let mut written: Vec<(i64, i64, i64, CountSpan)> = Vec::new();
         let empty = BTreeMap::new();
