@@ -73,8 +73,9 @@ impl Store {
             ));
         }
         let ids = put_units_in(&mut tx.conn(), units).await?;
-        let set_aside = set_aside_foreign_keys(&mut tx.conn()).await?;
-        let indexes = set_aside_indexes(&mut tx.conn()).await?;
+        // Indexes first, so that they are built again before the keys check the rows.
+        let mut set_aside = set_aside_indexes(&mut tx.conn()).await?;
+        set_aside.extend(set_aside_foreign_keys(&mut tx.conn()).await?);
         let framework_id = insert_framework(&mut tx.conn(), &framework, framework_source).await?;
         let indicator_rows = indicator_ids(&mut tx.conn(), framework_id).await?;
         with_rules(&framework, &indicator_rows)?;
@@ -190,8 +191,7 @@ impl Store {
         maker
             .await
             .map_err(|e| StorageError::Corrupt(format!("the dataset's figures failed: {e}")))?;
-        restore_indexes(&mut tx.conn(), &indexes).await?;
-        restore_foreign_keys(&mut tx.conn(), &set_aside).await?;
+        put_back(&mut tx.conn(), &set_aside).await?;
         audit(
             &mut tx.conn(),
             actor,
@@ -245,105 +245,74 @@ impl Store {
 /// The tables a dataset fills row by row.
 const LOADED_TABLES: [&str; 3] = ["observations", "indicator_status", "status_counts"];
 
-/// A foreign key taken off a table for the load: its table, name and definition.
+/// A foreign key or an index taken off a loaded table for the load: the statements that drop
+/// it and put it back.
 #[derive(sqlx::FromRow)]
-struct ForeignKey {
-    table_name: String,
-    name: String,
-    definition: String,
+struct SetAside {
+    take_off: String,
+    put_back: String,
 }
 
 /// On PostgreSQL, takes the foreign keys off the loaded tables for the rest of the transaction:
 /// each would check every row it gets with a query of its own, which costs more than the row.
-/// [`restore_foreign_keys`] puts them back, checking all the rows at once. SQLite checks a key
-/// with a lookup in the same B-tree pass, as cheap as checking them afterwards.
-async fn set_aside_foreign_keys(conn: &mut crate::conn::Conn<'_>) -> Result<Vec<ForeignKey>> {
+/// [`put_back`] adds them again, which checks all the rows at once. SQLite checks a key with a
+/// lookup in the same B-tree pass, as cheap as checking them afterwards.
+async fn set_aside_foreign_keys(conn: &mut crate::conn::Conn<'_>) -> Result<Vec<SetAside>> {
     if !matches!(conn, crate::conn::Conn::Postgres(_)) {
         return Ok(Vec::new());
     }
-    let keys = sql!(&mut *conn, fetch_all ForeignKey,
-        "SELECT c.conrelid::regclass::text AS table_name, c.conname::text AS name,
-                pg_get_constraintdef(c.oid) AS definition
+    let keys = sql!(&mut *conn, fetch_all SetAside,
+        "SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', c.conrelid::regclass, c.conname) AS take_off,
+                format('ALTER TABLE %s ADD CONSTRAINT %I %s', c.conrelid::regclass, c.conname,
+                       pg_get_constraintdef(c.oid)) AS put_back
          FROM pg_constraint c
          WHERE c.contype = 'f' AND c.conrelid = ANY (ARRAY[$1, $2, $3]::regclass[])
          ORDER BY c.conrelid::regclass::text, c.conname",
         LOADED_TABLES[0], LOADED_TABLES[1], LOADED_TABLES[2])?;
-    for key in &keys {
-        sql!(
-            &mut *conn,
-            execute
-                & format!(
-                    r#"ALTER TABLE {} DROP CONSTRAINT "{}""#,
-                    key.table_name, key.name
-                )
-        )?;
-    }
-    Ok(keys)
-}
-
-/// Puts back what [`set_aside_foreign_keys`] took off; each key checks the loaded rows in one
-/// query, and the load fails whole if one does not hold.
-async fn restore_foreign_keys(conn: &mut crate::conn::Conn<'_>, keys: &[ForeignKey]) -> Result<()> {
-    for key in keys {
-        sql!(
-            &mut *conn,
-            execute
-                & format!(
-                    r#"ALTER TABLE {} ADD CONSTRAINT "{}" {}"#,
-                    key.table_name, key.name, key.definition
-                )
-        )?;
-    }
-    Ok(())
-}
-
-/// A secondary index taken off a loaded table for the load: its name and definition.
-#[derive(sqlx::FromRow)]
-struct SecondaryIndex {
-    name: String,
-    definition: String,
+    drop_all(conn, keys).await
 }
 
 /// Takes the secondary indexes (neither primary keys nor unique) off the loaded tables for the
 /// rest of the transaction. Kept up row by row they cost each row a B-tree descent and, on
-/// PostgreSQL, a log record per index; built once at the end they are one sort each. The load
-/// itself reads none of them: it looks up only primary keys and the counts' key.
-async fn set_aside_indexes(conn: &mut crate::conn::Conn<'_>) -> Result<Vec<SecondaryIndex>> {
+/// PostgreSQL, a log record per index; built once by [`put_back`] they are one sort each. The
+/// load itself reads none of them: it looks up only primary keys and the counts' key.
+async fn set_aside_indexes(conn: &mut crate::conn::Conn<'_>) -> Result<Vec<SetAside>> {
     let indexes = match conn {
-        crate::conn::Conn::Postgres(_) => sql!(&mut *conn, fetch_all SecondaryIndex,
-            "SELECT c.relname::text AS name, pg_get_indexdef(i.indexrelid) AS definition
+        crate::conn::Conn::Postgres(_) => sql!(&mut *conn, fetch_all SetAside,
+            "SELECT format('DROP INDEX %I', c.relname) AS take_off,
+                    pg_get_indexdef(i.indexrelid) AS put_back
              FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
              WHERE NOT i.indisunique AND i.indrelid = ANY (ARRAY[$1, $2, $3]::regclass[])
              ORDER BY c.relname",
             LOADED_TABLES[0], LOADED_TABLES[1], LOADED_TABLES[2])?,
-        crate::conn::Conn::Sqlite(_) => sql!(&mut *conn, fetch_all SecondaryIndex,
-            "SELECT m.name AS name, m.sql AS definition FROM sqlite_master m
+        crate::conn::Conn::Sqlite(_) => sql!(&mut *conn, fetch_all SetAside,
+            "SELECT 'DROP INDEX \"' || m.name || '\"' AS take_off, m.sql AS put_back
+             FROM sqlite_master m
              WHERE m.type = 'index' AND m.sql IS NOT NULL AND m.tbl_name IN ($1, $2, $3)
                AND NOT EXISTS (SELECT 1 FROM pragma_index_list(m.tbl_name) l
                                WHERE l.name = m.name AND l.\"unique\")
              ORDER BY m.name",
             LOADED_TABLES[0], LOADED_TABLES[1], LOADED_TABLES[2])?,
     };
-    for index in &indexes {
-        sql!(
-            &mut *conn,
-            execute & format!(r#"DROP INDEX "{}""#, index.name)
-        )?;
-    }
-    Ok(indexes)
+    drop_all(conn, indexes).await
 }
 
-/// Builds again what [`set_aside_indexes`] took off, from the loaded rows.
-async fn restore_indexes(
-    conn: &mut crate::conn::Conn<'_>,
-    indexes: &[SecondaryIndex],
-) -> Result<()> {
-    if !indexes.is_empty() && matches!(conn, crate::conn::Conn::Postgres(_)) {
+async fn drop_all(conn: &mut crate::conn::Conn<'_>, all: Vec<SetAside>) -> Result<Vec<SetAside>> {
+    for one in &all {
+        sql!(&mut *conn, execute one.take_off.as_str())?;
+    }
+    Ok(all)
+}
+
+/// Puts back, in order, what the load set aside. Each index is built from the loaded rows in
+/// one sort and each key checks them in one query; the load fails whole if a key does not hold.
+async fn put_back(conn: &mut crate::conn::Conn<'_>, set_aside: &[SetAside]) -> Result<()> {
+    if !set_aside.is_empty() && matches!(conn, crate::conn::Conn::Postgres(_)) {
         // PostgreSQL's default of 64 MB would sort each index in many runs on disk.
         sql!(&mut *conn, execute "SET LOCAL maintenance_work_mem = '256MB'")?;
     }
-    for index in indexes {
-        sql!(&mut *conn, execute & index.definition)?;
+    for one in set_aside {
+        sql!(&mut *conn, execute one.put_back.as_str())?;
     }
     Ok(())
 }
